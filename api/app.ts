@@ -1,0 +1,39 @@
+/** The express application: middleware, routes and the problem+json error handler. */
+import { randomUUID } from 'node:crypto';
+import express, { type Express } from 'express';
+import { pinoHttp } from 'pino-http';
+import { componentLogger } from '../shared/logger';
+import type { Dependencies } from './dependencies';
+import { healthRoutes } from './health';
+import { metricsHandler, recordHttpMetrics } from './metrics';
+import { notFoundHandler, problemHandler } from './problem';
+
+export function createApp(deps: Dependencies): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+
+  app.use(
+    pinoHttp({
+      logger: componentLogger('api'),
+      // a caller's X-Request-Id is kept (so a trace can cross services); otherwise one is made
+      genReqId: (req, res) => {
+        const given = req.headers['x-request-id'];
+        const id = typeof given === 'string' && /^[\w.-]{1,128}$/.test(given) ? given : randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' },
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+    }),
+  );
+  app.use(recordHttpMetrics);
+  app.use(express.json({ limit: '100kb' }));
+
+  app.use(healthRoutes(deps));
+  app.get('/metrics', metricsHandler);
+
+  app.use(notFoundHandler);
+  app.use(problemHandler);
+  return app;
+}

@@ -1,0 +1,43 @@
+/**
+ * The one error handler: every failure leaves the API as application/problem+json (RFC 9457).
+ * AppError carries its status; malformed JSON and zod validation errors are client mistakes (400);
+ * anything else is logged with the request id and answered 500 without internals.
+ */
+import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
+import { ZodError } from 'zod';
+import { AppError } from '../shared/errors';
+
+export function sendProblem(res: Response, error: AppError): void {
+  res
+    .status(error.status)
+    .type('application/problem+json')
+    .json({ type: 'about:blank', title: error.title, status: error.status, detail: error.detail, instance: res.req.originalUrl, ...error.extras });
+}
+
+export function fromZod(error: ZodError, where: string): AppError {
+  const errors = error.issues.map((i) => ({ path: i.path.join('.') || where, message: i.message }));
+  const summary = errors.map((e) => `${e.path}: ${e.message}`).join('; ');
+  return AppError.badRequest(`invalid ${where}: ${summary}`, { errors });
+}
+
+interface BodyParserError extends Error {
+  type?: string;
+  status?: number;
+}
+
+export const notFoundHandler: RequestHandler = (req, _res, next) => {
+  next(AppError.notFound(`no route for ${req.method} ${req.path}`));
+};
+
+export const problemHandler: ErrorRequestHandler = (err: unknown, req, res, _next) => {
+  if (err instanceof AppError) return sendProblem(res, err);
+  if (err instanceof ZodError) return sendProblem(res, fromZod(err, 'request'));
+  const bodyError = err as BodyParserError;
+  if (bodyError.type === 'entity.parse.failed') return sendProblem(res, AppError.badRequest(`request body is not valid JSON: ${bodyError.message}`));
+  if (bodyError.type === 'entity.too.large') return sendProblem(res, new AppError(413, 'Payload too large', 'request body exceeds the size limit'));
+  if (typeof bodyError.status === 'number' && bodyError.status >= 400 && bodyError.status < 500) {
+    return sendProblem(res, new AppError(bodyError.status, 'Bad request', bodyError.message));
+  }
+  req.log.error({ err }, 'unhandled error');
+  sendProblem(res, new AppError(500, 'Internal server error', 'an unexpected error occurred; the request id is in the X-Request-Id header'));
+};

@@ -1,0 +1,51 @@
+/**
+ * Process lifecycle shared by every entry point (bin/*.ts): run a component, stop it once on
+ * SIGINT/SIGTERM, and turn configuration errors into one readable line instead of a stack trace.
+ */
+import { ConfigError } from '../shared/config';
+import { logger } from '../shared/logger';
+
+export interface Stoppable {
+  stop(): Promise<void>;
+}
+
+export function runUntilSignal(name: string, start: () => Promise<Stoppable>): void {
+  const log = logger().child({ component: name });
+  let running: Stoppable | undefined;
+  let stopping = false;
+
+  const shutdown = async (signal: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    const force = setTimeout(() => {
+      log.error('shutdown took longer than 30 s; exiting');
+      process.exit(1);
+    }, 30_000);
+    force.unref();
+    try {
+      await running?.stop();
+      log.info('stopped');
+      process.exit(0);
+    } catch (err) {
+      log.error({ err }, 'error while stopping');
+      process.exit(1);
+    }
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+
+  start()
+    .then((component) => {
+      running = component;
+      if (stopping) void component.stop();
+    })
+    .catch((err: unknown) => {
+      if (err instanceof ConfigError) {
+        process.stderr.write(`\n${name}: ${err.message}\n`);
+      } else {
+        log.fatal({ err }, 'failed to start');
+      }
+      process.exit(1);
+    });
+}

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# `npm test`: the whole suite against the real servers. Installs dependencies if needed, starts the
+# local stack (unless DATABASE_URL / KAFKA_BROKERS / TEMPORAL_ADDRESS point elsewhere), typechecks,
+# lints, runs jest, and ends with the plain line "N passed, N failed" read from jest's JSON.
+# Servers this script started are stopped again at the end; ones already running are left alone.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export APP_ENV=test
+
+bash scripts/ensure-deps.sh
+
+was_running=$(npx --no-install tsx stack/cli.ts status | grep -c running || true)
+stop_stack() {
+  if [ "$was_running" = "0" ]; then npx --no-install tsx stack/cli.ts down || true; fi
+}
+trap stop_stack EXIT
+
+npx --no-install tsx stack/cli.ts up
+
+echo "[test] typecheck and lint" >&2
+npx --no-install tsc --noEmit
+npx --no-install eslint .
+
+mkdir -p .artifacts
+rc=0
+npx --no-install jest --json --outputFile=.artifacts/jest.json "$@" || rc=$?
+node scripts/jest-summary.js .artifacts/jest.json || rc=1
+exit $rc

@@ -1,0 +1,124 @@
+/**
+ * Apache Kafka in KRaft mode (one combined broker + controller), the local stand-in for Redpanda:
+ * same wire protocol. Jars come from Maven Central through infra/kafka/pom.xml, resolved once into
+ * the cache; the broker runs on the machine's Java 17 and listens on 127.0.0.1 only.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { getConfig } from '../shared/config';
+import { cacheDir, repoRoot, stateFile } from './paths';
+import { commandExists, readPid, run, say, startDaemon, stopDaemon, waitForPort } from './proc';
+
+const POM = join(repoRoot, 'infra', 'kafka', 'pom.xml');
+
+function kafkaVersion(): string {
+  const match = /<kafka\.version>([^<]+)<\/kafka\.version>/.exec(readFileSync(POM, 'utf8'));
+  if (!match?.[1]) throw new Error(`${POM} does not pin <kafka.version>`);
+  return match[1];
+}
+
+/** The directory of resolved jars, resolving them with Maven on first use. */
+export function kafkaLibs(): string {
+  const libs = join(cacheDir(), `kafka-${kafkaVersion()}`, 'libs');
+  const marker = join(libs, '.complete');
+  if (existsSync(marker)) return libs;
+  if (!commandExists('mvn') || !commandExists('java')) {
+    throw new Error('Kafka needs Java 17 and Maven (mvn) to resolve its jars; install them or set KAFKA_BROKERS');
+  }
+  say(`resolving Apache Kafka ${kafkaVersion()} jars from Maven Central into ${libs} (once; a minute or two)…`);
+  run('mvn', ['-q', '-B', '-f', POM, 'dependency:copy-dependencies', `-DoutputDirectory=${libs}`, '-DincludeScope=runtime'], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  if (!readdirSync(libs).some((f) => f.startsWith('kafka_2.13-'))) throw new Error(`Maven resolved no Kafka jar into ${libs}`);
+  writeFileSync(marker, `${new Date().toISOString()}\n`);
+  return libs;
+}
+
+function brokerPort(): number {
+  const first = getConfig().kafka.brokers[0] ?? '127.0.0.1:19092';
+  return Number(first.split(':')[1] ?? 19092);
+}
+
+function files() {
+  const dir = stateFile('kafka');
+  return {
+    dir,
+    data: join(dir, 'data'),
+    props: join(dir, 'server.properties'),
+    log4j: join(dir, 'log4j.properties'),
+    log: join(dir, 'kafka.log'),
+    pid: join(dir, 'kafka.pid'),
+  };
+}
+
+function writeConfig(): void {
+  const f = files();
+  const port = brokerPort();
+  mkdirSync(f.data, { recursive: true });
+  writeFileSync(
+    f.props,
+    [
+      'process.roles=broker,controller',
+      'node.id=1',
+      `controller.quorum.voters=1@127.0.0.1:${port + 1}`,
+      `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${port + 1}`,
+      `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
+      'controller.listener.names=CONTROLLER',
+      'inter.broker.listener.name=PLAINTEXT',
+      'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+      `log.dirs=${f.data}`,
+      // topics are created by the application with their partition count, never by accident
+      'auto.create.topics.enable=false',
+      'num.partitions=3',
+      'offsets.topic.replication.factor=1',
+      'offsets.topic.num.partitions=10',
+      'transaction.state.log.replication.factor=1',
+      'transaction.state.log.min.isr=1',
+      'group.initial.rebalance.delay.ms=0',
+      'log.retention.hours=168',
+      '',
+    ].join('\n'),
+  );
+  writeFileSync(
+    f.log4j,
+    ['log4j.rootLogger=WARN, stdout', 'log4j.logger.kafka.server.KafkaServer=INFO', 'log4j.logger.kafka.server.BrokerServer=INFO',
+      'log4j.appender.stdout=org.apache.log4j.ConsoleAppender', 'log4j.appender.stdout.layout=org.apache.log4j.PatternLayout',
+      'log4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n', ''].join('\n'),
+  );
+}
+
+function java(libs: string, mainClass: string, args: string[], heap = '-Xmx256m'): [string, string[]] {
+  const f = files();
+  return ['java', [heap, '-XX:+UseG1GC', '-Djava.awt.headless=true', `-Dlog4j.configuration=file:${f.log4j}`, '-cp', `${libs}/*`, mainClass, ...args]];
+}
+
+export function kafkaRunning(): boolean {
+  return readPid(files().pid) !== undefined;
+}
+
+export async function startKafka(): Promise<void> {
+  const libs = kafkaLibs();
+  const f = files();
+  const port = brokerPort();
+  if (kafkaRunning()) return;
+  writeConfig();
+  if (!existsSync(join(f.data, 'meta.properties'))) {
+    say('formatting the KRaft log directory');
+    const clusterId = randomBytes(16).toString('base64url');
+    const [cmd, args] = java(libs, 'kafka.tools.StorageTool', ['format', '-t', clusterId, '-c', f.props]);
+    run(cmd, args);
+  }
+  say(`starting Apache Kafka (KRaft) on 127.0.0.1:${port}`);
+  const [cmd, args] = java(libs, 'kafka.Kafka', [f.props], '-Xmx768m');
+  const pid = startDaemon(cmd, ['-Xms256m', ...args], { logFile: f.log, pidFile: f.pid });
+  await waitForPort(port, 'Kafka', { timeoutMs: 90_000, logFile: f.log, pid });
+}
+
+export async function stopKafka(): Promise<boolean> {
+  return stopDaemon(files().pid, 30_000);
+}
+
+export function kafkaStatus(): string {
+  return kafkaRunning() ? `running on 127.0.0.1:${brokerPort()} (log ${files().log})` : 'stopped';
+}
