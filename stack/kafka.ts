@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 
 import { join } from 'node:path';
 import { getConfig } from '../shared/config';
 import { cacheDir, repoRoot, stateFile } from './paths';
-import { commandExists, readPid, run, say, startDaemon, stopDaemon, waitForPort } from './proc';
+import { assertPortFree, commandExists, readPid, run, say, startDaemon, stopDaemon, waitForPort } from './proc';
 
 const POM = join(repoRoot, 'infra', 'kafka', 'pom.xml');
 
@@ -102,6 +102,7 @@ export async function startKafka(): Promise<void> {
   const f = files();
   const port = brokerPort();
   if (kafkaRunning()) return;
+  await assertPortFree(port, 'Kafka', 'KAFKA_BROKERS to use a running broker');
   writeConfig();
   if (!existsSync(join(f.data, 'meta.properties'))) {
     say('formatting the KRaft log directory');

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { getConfig } from '../shared/config';
 import { stateDir } from './paths';
-import { commandExists, run, say } from './proc';
+import { assertPortFree, commandExists, run, say } from './proc';
 
 const BIN = '/usr/lib/postgresql/15/bin';
 const isRoot = process.getuid?.() === 0;
@@ -92,6 +92,7 @@ export async function startPostgres(): Promise<void> {
     asPostgres(join(BIN, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C']);
   }
   if (!postgresRunning()) {
+    await assertPortFree(port, 'PostgreSQL', 'LOCAL_PG_PORT or DATABASE_URL');
     say(`starting PostgreSQL on 127.0.0.1:${port}`);
     const options = [
       `-c listen_addresses=127.0.0.1`,

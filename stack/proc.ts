@@ -105,3 +105,10 @@ export async function waitForPort(port: number, what: string, opts: { timeoutMs:
   const tail = opts.logFile && existsSync(opts.logFile) ? readFileSync(opts.logFile, 'utf8').split('\n').slice(-20).join('\n') : '';
   throw new Error(`${what} did not start listening on 127.0.0.1:${port}${tail ? `; last lines of ${opts.logFile}:\n${tail}` : ''}`);
 }
+
+/** Refuses to start a server on a port something else already holds, naming the setting to change. */
+export async function assertPortFree(port: number, what: string, setting: string): Promise<void> {
+  if (await portOpen(port)) {
+    throw new Error(`port 127.0.0.1:${port} for ${what} is already in use by another process; stop it, or set ${setting}`);
+  }
+}

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { getConfig } from '../shared/config';
 import { SEARCH_ATTRIBUTE_TYPES } from '../shared/search-attributes';
 import { cacheDir, stateFile } from './paths';
-import { commandExists, readPid, run, say, startDaemon, stopDaemon, waitForPort } from './proc';
+import { assertPortFree, commandExists, readPid, run, say, startDaemon, stopDaemon, waitForPort } from './proc';
 
 export const TEMPORAL_CLI_VERSION = 'v1.5.1';
 
@@ -63,6 +63,7 @@ export async function startTemporal(): Promise<void> {
   const bin = temporalBinary();
   if (temporalRunning()) return;
   const f = files();
+  await assertPortFree(grpcPort(), 'Temporal', 'TEMPORAL_ADDRESS to use a running server');
   mkdirSync(f.dir, { recursive: true });
   say(`starting the Temporal dev server on 127.0.0.1:${grpcPort()} (Web UI on ${getConfig().temporal.uiPort})`);
   const pid = startDaemon(bin, devServerArgs(), { logFile: f.log, pidFile: f.pid });
