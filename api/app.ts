@@ -32,6 +32,7 @@ export function createApp(deps: Dependencies): Express {
 
   app.use(healthRoutes(deps));
   app.get('/metrics', metricsHandler);
+  // ROUTES: each feature's router is mounted here (one line each)
 
   app.use(notFoundHandler);
   app.use(problemHandler);

@@ -1,10 +1,12 @@
-/** What the HTTP layer needs from the outside world; built once by api/server.ts, faked in unit tests. */
+/** What the HTTP layer needs from the outside world; built once by runtime/api-server.ts. */
 import type { Client } from '@temporalio/client';
-import type { Admin } from 'kafkajs';
+import type { Admin, Producer } from 'kafkajs';
 import type { Knex } from 'knex';
 
 export interface Dependencies {
   db: Knex;
   kafkaAdmin: Admin;
+  /** for events the API publishes itself (POST /send_notification) */
+  producer: Producer;
   temporal: Client;
 }

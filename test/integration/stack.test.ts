@@ -46,17 +46,19 @@ test('Kafka: a message is produced and consumed by a consumer group', async () =
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await Promise.all([consumer.connect(), producer.connect()]);
   try {
-    await consumer.subscribe({ topic, fromBeginning: false });
-    // wait until the group owns its partitions, else a message sent now could be skipped (latest offset)
-    const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
-    const received = new Promise<string>((resolve) => {
+    // A new group reads from the beginning and picks our message out by its unique key: reading
+    // from "latest" would race with the consumer's first offset lookup and could skip it.
+    await consumer.subscribe({ topic, fromBeginning: true });
+    const received = new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('message not consumed within 30 s')), 30_000);
       void consumer.run({
         eachMessage: async ({ message }) => {
-          if (message.key?.toString() === marker) resolve(message.value?.toString() ?? '');
+          if (message.key?.toString() !== marker) return;
+          clearTimeout(timer);
+          resolve(message.value?.toString() ?? '');
         },
       });
     });
-    await joined;
     await producer.send({ topic, messages: [{ key: marker, value: JSON.stringify({ product_id: 'stack-test', status: 'in_stock' }) }] });
     expect(JSON.parse(await received)).toEqual({ product_id: 'stack-test', status: 'in_stock' });
   } finally {
