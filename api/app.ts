@@ -7,6 +7,11 @@ import type { Dependencies } from './dependencies';
 import { healthRoutes } from './health';
 import { metricsHandler, recordHttpMetrics } from './metrics';
 import { notFoundHandler, problemHandler } from './problem';
+import { openApiRoutes } from './openapi';
+import { authRoutes } from './routes/auth';
+import { productRoutes } from './routes/products';
+import { saleRoutes } from './routes/sales';
+import { stockRoutes } from './routes/stock';
 
 export function createApp(deps: Dependencies): Express {
   const app = express();
@@ -33,6 +38,11 @@ export function createApp(deps: Dependencies): Express {
   app.use(healthRoutes(deps));
   app.get('/metrics', metricsHandler);
   // ROUTES: each feature's router is mounted here (one line each)
+  app.use(openApiRoutes());
+  app.use(authRoutes(deps));
+  app.use(productRoutes(deps));
+  app.use(stockRoutes(deps));
+  app.use(saleRoutes(deps));
 
   app.use(notFoundHandler);
   app.use(problemHandler);

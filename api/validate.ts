@@ -15,7 +15,6 @@ function expectsObject(schema: z.ZodTypeAny): boolean {
   if (schema instanceof z.ZodObject) return true;
   if (schema instanceof z.ZodEffects) return expectsObject(schema.innerType());
   if (schema instanceof z.ZodPipeline) return expectsObject(schema._def.in as z.ZodTypeAny);
-  if (schema instanceof z.ZodBranded || schema instanceof z.ZodReadonly) return expectsObject(schema._def.type ?? schema._def.innerType);
   return false;
 }
 

@@ -49,3 +49,14 @@ export function runUntilSignal(name: string, start: () => Promise<Stoppable>): v
       process.exit(1);
     });
 }
+
+/** A one-shot command: run it, exit 0, or print the configuration problem in one line and exit 1. */
+export function runOnce(name: string, task: () => Promise<void>): void {
+  task()
+    .then(() => process.exit(0))
+    .catch((err: unknown) => {
+      if (err instanceof ConfigError) process.stderr.write(`\n${name}: ${err.message}\n`);
+      else logger().child({ component: name }).fatal({ err }, 'failed');
+      process.exit(1);
+    });
+}

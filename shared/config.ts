@@ -26,7 +26,10 @@ const envSchema = z.object({
 
   DATABASE_URL: z.string().url().optional(),
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).default(10),
+  /** ports of the local stack (stack/), used when the matching *_URL/_BROKERS/_ADDRESS is not set */
   LOCAL_PG_PORT: port.default(5433),
+  LOCAL_KAFKA_PORT: port.default(19092),
+  LOCAL_TEMPORAL_PORT: port.default(7233),
 
   KAFKA_BROKERS: z.string().min(1).optional(),
   KAFKA_CLIENT_ID: z.string().default('sales-saga'),
@@ -45,7 +48,7 @@ const envSchema = z.object({
   TEMPORAL_TLS_CERT_PATH: z.string().optional(),
   TEMPORAL_TLS_KEY_PATH: z.string().optional(),
   TEMPORAL_TLS_CA_PATH: z.string().optional(),
-  TEMPORAL_UI_URL: z.string().url().default('http://127.0.0.1:8233'),
+  TEMPORAL_UI_URL: z.string().url().optional(),
   TEMPORAL_UI_PORT: port.default(8233),
   /** Where the Temporal worker's own (Rust core) metrics are served in Prometheus format. */
   WORKER_METRICS_ADDRESS: z.string().default('127.0.0.1:9464'),
@@ -184,7 +187,7 @@ export function parseConfig(source: NodeJS.ProcessEnv): Config {
     },
     database: { url: env.DATABASE_URL ?? localDbUrl, poolMax: env.DATABASE_POOL_MAX, localPort: env.LOCAL_PG_PORT },
     kafka: {
-      brokers: (env.KAFKA_BROKERS ?? '127.0.0.1:19092').split(',').map((b) => b.trim()).filter(Boolean),
+      brokers: (env.KAFKA_BROKERS ?? `127.0.0.1:${env.LOCAL_KAFKA_PORT}`).split(',').map((b) => b.trim()).filter(Boolean),
       clientId: env.KAFKA_CLIENT_ID,
       ssl: env.KAFKA_SSL,
       sasl: kafkaSasl(env),
@@ -192,12 +195,12 @@ export function parseConfig(source: NodeJS.ProcessEnv): Config {
       replicationFactor: env.KAFKA_REPLICATION_FACTOR,
     },
     temporal: {
-      address: env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233',
+      address: env.TEMPORAL_ADDRESS ?? `127.0.0.1:${env.LOCAL_TEMPORAL_PORT}`,
       namespace: env.TEMPORAL_NAMESPACE,
       taskQueue: env.TEMPORAL_TASK_QUEUE ?? `sales-saga${env.APP_ENV === 'test' ? '-test' : ''}`,
       apiKey: env.TEMPORAL_API_KEY,
       tls: temporalTls(env),
-      uiUrl: env.TEMPORAL_UI_URL,
+      uiUrl: env.TEMPORAL_UI_URL ?? `http://127.0.0.1:${env.TEMPORAL_UI_PORT}`,
       uiPort: env.TEMPORAL_UI_PORT,
       workerMetricsAddress: env.WORKER_METRICS_ADDRESS,
     },

@@ -1,0 +1,102 @@
+/**
+ * Publishing events after the state change committed (Temporal is the outbox): these activities
+ * read the committed facts back from the database and send them, and are retried until the broker
+ * acknowledges them. Event ids are derived from the facts, so a re-send is recognisable downstream.
+ */
+import type { Knex } from 'knex';
+import type { Producer } from 'kafkajs';
+import {
+  inventoryEventId,
+  inventoryMessage,
+  saleEventId,
+  saleMessage,
+  type InventoryEvent,
+  type OutgoingMessage,
+  type SaleEventKind,
+  type StockStatus,
+} from '../shared/events';
+import { findSale } from './sale-records';
+
+interface MovementRow {
+  product_id: string;
+  sale_id: string | null;
+  type: string;
+  on_hand_after: number;
+  reserved_after: number;
+  available_after: number;
+  status_before: StockStatus;
+  status_after: StockStatus;
+  version: string;
+  created_at: Date;
+}
+
+const MOVEMENT_OF: Record<SaleEventKind, string> = { created: 'reserve', completed: 'sale', cancelled: 'release' };
+
+export function inventoryEventFor(m: MovementRow): InventoryEvent {
+  return {
+    event_id: inventoryEventId(m.product_id, Number(m.version)),
+    type: 'inventory.updated',
+    occurred_at: m.created_at.toISOString(),
+    version: Number(m.version),
+    product_id: m.product_id,
+    status: m.status_after,
+    previous_status: m.status_before,
+    available: m.available_after,
+    on_hand: m.on_hand_after,
+    reserved: m.reserved_after,
+    movement: m.type,
+    sale_id: m.sale_id,
+  };
+}
+
+async function send(producer: () => Promise<Producer>, messages: OutgoingMessage[]): Promise<void> {
+  if (messages.length === 0) return;
+  const byTopic = new Map<string, OutgoingMessage[]>();
+  for (const m of messages) byTopic.set(m.topic, [...(byTopic.get(m.topic) ?? []), m]);
+  const p = await producer();
+  await p.sendBatch({
+    acks: -1,
+    topicMessages: [...byTopic.entries()].map(([topic, ms]) => ({ topic, messages: ms.map(({ key, value, headers }) => ({ key, value, headers })) })),
+  });
+}
+
+export function createPublishActivities(db: Knex, producer: () => Promise<Producer>) {
+  return {
+    /** The sale's event for this step, plus the inventory events of the stock it moved. */
+    async publishSaleEvents(saleId: string, kind: SaleEventKind): Promise<string[]> {
+      const sale = await findSale(db, saleId);
+      if (!sale) return [];
+      const occurredAt = kind === 'completed' ? sale.completedAt : kind === 'cancelled' ? sale.cancelledAt : sale.createdAt;
+      const saleEvent = saleMessage({
+        event_id: saleEventId(kind, sale.id),
+        type: `sale.${kind}`,
+        occurred_at: occurredAt ?? sale.updatedAt,
+        version: sale.version,
+        sale_id: sale.id,
+        status: sale.status,
+        customer_name: sale.customerName,
+        customer_email: sale.customerEmail,
+        customer_user_id: sale.customerUserId,
+        items: sale.items.map((i) => ({ product_id: i.productId, product_name: i.productName, quantity: i.quantity, unit_price: i.unitPrice })),
+        subtotal: sale.subtotal,
+        discount: sale.discount,
+        total: sale.total,
+        expires_at: sale.expiresAt,
+        payment_method: sale.paymentMethod,
+        payment_reference: sale.paymentReference,
+        reason: sale.cancelReason,
+      });
+      const movements: MovementRow[] = await db('stock_movements').where({ sale_id: saleId, type: MOVEMENT_OF[kind] }).orderBy('product_id');
+      const messages = [saleEvent, ...movements.map((m) => inventoryMessage(inventoryEventFor(m)))];
+      await send(producer, messages);
+      return messages.map((m) => m.headers.event_id ?? '');
+    },
+
+    async publishMovements(movementIds: number[]): Promise<string[]> {
+      const movements: MovementRow[] = await db('stock_movements').whereIn('id', movementIds).orderBy('id');
+      const messages = movements.map((m) => inventoryMessage(inventoryEventFor(m)));
+      await send(producer, messages);
+      return messages.map((m) => m.headers.event_id ?? '');
+    },
+  };
+}

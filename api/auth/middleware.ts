@@ -1,0 +1,37 @@
+/**
+ * `authenticate` turns a bearer token into `res.locals.user`; `requireRole` then decides. Both
+ * answer through the problem+json handler. Apply them per route, never with router.use(): routers
+ * are mounted at the root, so a router-wide guard would also catch other routers' paths.
+ */
+import type { RequestHandler } from 'express';
+import { AppError } from '../../shared/errors';
+import { verifyToken } from './tokens';
+import { currentUser, type Role } from './types';
+
+const BEARER = /^Bearer\s+(\S+)\s*$/i;
+
+export const authenticate: RequestHandler = async (req, res, next) => {
+  const match = BEARER.exec(req.headers.authorization ?? '');
+  if (!match) {
+    res.setHeader('WWW-Authenticate', 'Bearer realm="sales-saga"');
+    throw AppError.unauthorized('missing bearer token');
+  }
+  const result = await verifyToken(match[1]!);
+  if (!result.ok) {
+    // RFC 6750 §3: tell clients (and their libraries) why, so they know to log in again
+    res.setHeader('WWW-Authenticate', `Bearer realm="sales-saga", error="invalid_token", error_description="token ${result.reason}"`);
+    throw AppError.unauthorized(result.reason === 'expired' ? 'token expired' : 'invalid token');
+  }
+  res.locals.user = result.user;
+  next();
+};
+
+export function requireRole(...roles: Role[]): RequestHandler {
+  return (_req, res, next) => {
+    const user = currentUser(res);
+    if (!roles.includes(user.role)) {
+      throw AppError.forbidden(`requires role ${roles.join(' or ')}; you are ${user.role}`);
+    }
+    next();
+  };
+}

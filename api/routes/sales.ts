@@ -1,0 +1,85 @@
+/** The sale lifecycle (seed 004's shapes) over the saga: thin handlers, logic in services/. */
+import { Router } from 'express';
+import { z } from 'zod';
+import { AppError } from '../../shared/errors';
+import { authenticate, requireRole } from '../auth/middleware';
+import { currentUser } from '../auth/types';
+import type { Dependencies } from '../dependencies';
+import { jsonResponse, openapi, problemResponse, secured } from '../openapi';
+import { listSales, salesSummary } from '../services/sale-queries';
+import { changeSaleStatus, createSale, getSale } from '../services/sales';
+import { parseBody, parseParams, parseQuery } from '../validate';
+import { createSaleBody, dateRange, listSalesQuery, saleIdParams, salePageSchema, saleSchema, statusChangeBody, summaryQuery, summarySchema } from './sale-schemas';
+
+const idempotencyKey = z.string().min(1).max(200).regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces');
+
+openapi.registerPath({
+  method: 'post', path: '/sales', tags: ['sales'], security: secured,
+  summary: 'Create a sale: reserves the stock through the saga (update-with-start)',
+  request: { headers: z.object({ 'Idempotency-Key': idempotencyKey.optional() }), body: { required: true, content: { 'application/json': { schema: createSaleBody } } } },
+  responses: {
+    201: jsonResponse('Reserved; `expiresAt` says until when', saleSchema),
+    400: problemResponse('Invalid body'), 401: problemResponse('Not authenticated'),
+    409: problemResponse('Insufficient stock; `shortages` lists the items'),
+    422: problemResponse('Unknown product, or Idempotency-Key reused with another body'),
+  },
+});
+openapi.registerPath({
+  method: 'get', path: '/sales', tags: ['sales'], security: secured, summary: 'Sales, newest first (customers: their own)',
+  request: { query: listSalesQuery },
+  responses: { 200: jsonResponse('A page of sales', salePageSchema), 400: problemResponse('Invalid query'), 401: problemResponse('Not authenticated') },
+});
+openapi.registerPath({
+  method: 'get', path: '/sales/summary', tags: ['sales'], security: secured, summary: 'Count and revenue by status, top products (staff)',
+  request: { query: summaryQuery },
+  responses: { 200: jsonResponse('Summary', summarySchema), 400: problemResponse('Invalid query'), 401: problemResponse('Not authenticated'), 403: problemResponse('Customers cannot') },
+});
+openapi.registerPath({
+  method: 'get', path: '/sales/{id}', tags: ['sales'], security: secured, summary: 'One sale',
+  request: { params: saleIdParams },
+  responses: { 200: jsonResponse('The sale', saleSchema), 401: problemResponse('Not authenticated'), 403: problemResponse('Another customer’s sale'), 404: problemResponse('No such sale') },
+});
+openapi.registerPath({
+  method: 'patch', path: '/sales/{id}/status', tags: ['sales'], security: secured,
+  summary: 'Complete (staff) or cancel a reserved sale (a workflow update with a validator)',
+  request: { params: saleIdParams, body: { required: true, content: { 'application/json': { schema: statusChangeBody } } } },
+  responses: {
+    200: jsonResponse('The sale in its new status', saleSchema), 400: problemResponse('Invalid body'), 401: problemResponse('Not authenticated'),
+    403: problemResponse('Not allowed'), 404: problemResponse('No such sale'), 409: problemResponse('Illegal transition; nothing was recorded'),
+  },
+});
+
+export function saleRoutes(deps: Dependencies): Router {
+  const router = Router();
+
+  router.post('/sales', authenticate, async (req, res) => {
+    const body = parseBody(createSaleBody, req);
+    const key = req.get('Idempotency-Key');
+    const parsedKey = key === undefined ? undefined : idempotencyKey.safeParse(key);
+    if (parsedKey && !parsedKey.success) throw AppError.badRequest('Idempotency-Key header must be 1–200 printable ASCII characters without spaces');
+    const sale = await createSale(deps, currentUser(res), body, parsedKey?.data);
+    res.status(201).location(`/sales/${sale.id}`).json(sale);
+  });
+
+  router.get('/sales', authenticate, async (req, res) => {
+    const q = parseQuery(listSalesQuery, req);
+    res.json(await listSales(deps.db, currentUser(res), { status: q.status, page: q.page, limit: q.limit, ...dateRange(q) }));
+  });
+
+  router.get('/sales/summary', authenticate, requireRole('admin', 'sales'), async (req, res) => {
+    res.json(await salesSummary(deps.db, dateRange(parseQuery(summaryQuery, req))));
+  });
+
+  router.get('/sales/:id', authenticate, async (req, res) => {
+    const { id } = parseParams(saleIdParams, req);
+    res.json(await getSale(deps.db, currentUser(res), id));
+  });
+
+  router.patch('/sales/:id/status', authenticate, async (req, res) => {
+    const { id } = parseParams(saleIdParams, req);
+    const change = parseBody(statusChangeBody, req);
+    res.json(await changeSaleStatus(deps, currentUser(res), id, change));
+  });
+
+  return router;
+}

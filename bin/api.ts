@@ -1,0 +1,9 @@
+/** The HTTP API alone (scale out: run N of these behind a load balancer). */
+import { startApiServer } from '../runtime/api-server';
+import { runUntilSignal } from '../runtime/lifecycle';
+import { preflight } from '../shared/preflight';
+
+runUntilSignal('api', async () => {
+  await preflight({ database: true, kafka: true, temporal: true });
+  return startApiServer();
+});

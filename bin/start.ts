@@ -1,0 +1,48 @@
+/**
+ * `npm start` (after scripts/start.sh has started the servers): prepares the schema and topics,
+ * then runs the worker, the consumers and the API in this one process, and says where
+ * everything is. For scale-out, run bin/api.ts, bin/worker.ts and bin/consumers.ts separately.
+ */
+import { startApiServer } from '../runtime/api-server';
+import { runUntilSignal, type Stoppable } from '../runtime/lifecycle';
+import { prepare } from '../runtime/prepare';
+import { installWorkerRuntime, startWorker } from '../runtime/worker';
+import { getConfig } from '../shared/config';
+import { DEMO_USERS } from '../shared/demo-data';
+
+function banner(apiUrl: string): string {
+  const cfg = getConfig();
+  const db = cfg.database.url.replace(/\/\/([^:@/]+):[^@/]+@/, '//$1:***@');
+  const lines = [
+    '',
+    'sales-saga is running',
+    `  API            ${apiUrl}`,
+    `  Live page      ${apiUrl}/`,
+    `  API docs       ${apiUrl}/docs   (OpenAPI: ${apiUrl}/openapi.json)`,
+    `  Health         ${apiUrl}/readyz   metrics: ${apiUrl}/metrics`,
+    `  Temporal UI    ${cfg.temporal.uiUrl}/namespaces/${cfg.temporal.namespace}/workflows   (gRPC ${cfg.temporal.address})`,
+    `  Kafka          ${cfg.kafka.brokers.join(',')}   e.g. kcat -b ${cfg.kafka.brokers[0]} -t inventory-updates -C`,
+    `  PostgreSQL     ${db}`,
+  ];
+  if (cfg.demo.seed) {
+    lines.push(`  Demo users     ${DEMO_USERS.map((u) => `${u.email} (${u.role})`).join(', ')}; password: ${cfg.demo.password === 'demo-password' ? 'demo-password' : '(DEMO_PASSWORD)'}`);
+  }
+  lines.push('  Ctrl-C stops the application; `npm run stack:down` stops the servers.', '');
+  return lines.join('\n');
+}
+
+runUntilSignal('start', async () => {
+  await prepare();
+  installWorkerRuntime();
+  const parts: Stoppable[] = [];
+  parts.push(await startWorker());
+  const api = await startApiServer();
+  parts.push(api);
+  process.stderr.write(banner(api.url));
+  return {
+    async stop() {
+      // API first (no new work), then the worker drains
+      for (const part of parts.reverse()) await part.stop();
+    },
+  };
+});

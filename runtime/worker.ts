@@ -1,0 +1,69 @@
+/**
+ * The Temporal worker: hosts the saga's workflows and activities on the configured task queue.
+ * Its Rust core's own metrics are served in Prometheus format on WORKER_METRICS_ADDRESS (relayed
+ * by the API's /metrics when both run in one process).
+ */
+import { DefaultLogger, Runtime, Worker, type LogLevel } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import { getConfig } from '../shared/config';
+import { closeDb, db } from '../shared/db';
+import { closeProducer, producer } from '../shared/kafka';
+import { componentLogger } from '../shared/logger';
+import { createWorkerConnection } from '../shared/temporal';
+import type { Stoppable } from './lifecycle';
+
+let runtimeInstalled = false;
+
+/** Once per process, before any worker: route the SDK's logs to pino and expose core metrics. */
+export function installWorkerRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  const log = componentLogger('temporal-sdk');
+  Runtime.install({
+    logger: new DefaultLogger('WARN', ({ level, message, meta }) => {
+      const fn = (level as LogLevel) === 'ERROR' ? log.error.bind(log) : log.warn.bind(log);
+      fn(meta ?? {}, message);
+    }),
+    telemetryOptions: { metrics: { prometheus: { bindAddress: getConfig().temporal.workerMetricsAddress } } },
+  });
+}
+
+export interface WorkerTuning {
+  maxConcurrentActivityTaskExecutions?: number;
+  maxConcurrentWorkflowTaskExecutions?: number;
+}
+
+/** Worker defaults, recorded by the benchmark; see README "Performance". */
+export const WORKER_DEFAULTS: Required<WorkerTuning> = {
+  maxConcurrentActivityTaskExecutions: 64,
+  maxConcurrentWorkflowTaskExecutions: 40,
+};
+
+export async function startWorker(tuning: WorkerTuning = {}): Promise<Stoppable & { worker: Worker }> {
+  const log = componentLogger('worker');
+  const { temporal } = getConfig();
+  const connection = await createWorkerConnection();
+  const worker = await Worker.create({
+    connection,
+    namespace: temporal.namespace,
+    taskQueue: temporal.taskQueue,
+    workflowsPath: require.resolve('../workflows'),
+    activities: createActivities({ db: db(), producer }),
+    ...WORKER_DEFAULTS,
+    ...tuning,
+    shutdownGraceTime: '10 seconds',
+  });
+  const running = worker.run();
+  running.catch((err: unknown) => log.fatal({ err }, 'worker stopped with an error'));
+  log.info({ taskQueue: temporal.taskQueue, namespace: temporal.namespace }, 'worker running');
+  return {
+    worker,
+    async stop() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running.catch(() => undefined);
+      await connection.close();
+      await closeProducer();
+      await closeDb();
+    },
+  };
+}

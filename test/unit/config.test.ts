@@ -1,0 +1,90 @@
+import { ConfigError, parseConfig } from '../../shared/config';
+
+const productionEnv = {
+  APP_ENV: 'production',
+  JWT_SECRET: 'a-real-production-secret-of-enough-length-0123456789',
+  DATABASE_URL: 'postgres://app:pw@db.internal:5432/sales',
+  KAFKA_BROKERS: 'kafka-1:9092, kafka-2:9092',
+  TEMPORAL_ADDRESS: 'temporal.internal:7233',
+};
+
+function configError(env: NodeJS.ProcessEnv): ConfigError {
+  try {
+    parseConfig(env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return err as ConfigError;
+  }
+  throw new Error('expected parseConfig to throw a ConfigError');
+}
+
+describe('parseConfig', () => {
+  test('an empty environment is a development setup pointing at the local stack', () => {
+    const cfg = parseConfig({});
+    expect(cfg.env).toBe('development');
+    expect(cfg.http).toEqual({ host: '127.0.0.1', port: 3000 });
+    expect(cfg.database.url).toBe('postgres://sales_saga@127.0.0.1:5433/sales_saga');
+    expect(cfg.provided).toEqual({ database: false, kafka: false, temporal: false });
+    expect(cfg.kafka.brokers).toEqual(['127.0.0.1:19092']);
+    expect(cfg.kafka.sasl).toBeUndefined();
+    expect(cfg.temporal).toMatchObject({ address: '127.0.0.1:7233', namespace: 'default', taskQueue: 'sales-saga' });
+    expect(cfg.auth.jwtTtlSeconds).toBe(3600);
+    expect(cfg.auth.jwtSecret.length).toBeGreaterThanOrEqual(32);
+    expect(cfg.demo).toEqual({ seed: true, password: 'demo-password' });
+    expect(cfg.saga.reservationTtlSeconds).toBe(900);
+  });
+
+  test('APP_ENV=test uses its own database and task queue', () => {
+    const cfg = parseConfig({ APP_ENV: 'test' });
+    expect(cfg.database.url).toMatch(/\/sales_saga_test$/);
+    expect(cfg.temporal.taskQueue).toBe('sales-saga-test');
+    expect(cfg.demo.seed).toBe(false);
+  });
+
+  test('production without its settings refuses to start, naming every problem', () => {
+    const err = configError({ APP_ENV: 'production', SEED_DEMO_DATA: 'true' });
+    expect(err.message).toContain('APP_ENV=production');
+    for (const problem of ['JWT_SECRET', 'SEED_DEMO_DATA', 'DATABASE_URL', 'KAFKA_BROKERS', 'TEMPORAL_ADDRESS']) {
+      expect(err.message).toContain(problem);
+    }
+  });
+
+  test('production with a single missing setting names just that one', () => {
+    const { TEMPORAL_ADDRESS: _omitted, ...rest } = productionEnv;
+    const err = configError(rest);
+    expect(err.message).toContain('TEMPORAL_ADDRESS is not set');
+    expect(err.message).not.toContain('JWT_SECRET');
+  });
+
+  test('production with everything set passes and uses the given servers', () => {
+    const cfg = parseConfig(productionEnv);
+    expect(cfg.env).toBe('production');
+    expect(cfg.provided).toEqual({ database: true, kafka: true, temporal: true });
+    expect(cfg.database.url).toBe(productionEnv.DATABASE_URL);
+    expect(cfg.kafka.brokers).toEqual(['kafka-1:9092', 'kafka-2:9092']);
+    expect(cfg.auth.jwtSecret).toBe(productionEnv.JWT_SECRET);
+    expect(cfg.demo.seed).toBe(false);
+  });
+
+  test('a bad PORT is a one-line ConfigError naming PORT', () => {
+    const err = configError({ PORT: 'eighty' });
+    expect(err.message).toMatch(/PORT/);
+    expect(err.message).not.toContain('\n');
+    expect(configError({ PORT: '70000' }).message).toMatch(/PORT/);
+  });
+
+  test('a short JWT_SECRET is refused', () => {
+    expect(configError({ JWT_SECRET: 'short' }).message).toContain('JWT_SECRET must be at least 32 characters');
+  });
+
+  test('KAFKA_SASL_MECHANISM without credentials is a ConfigError', () => {
+    const err = configError({ KAFKA_SASL_MECHANISM: 'scram-sha-256', KAFKA_SASL_PASSWORD: 'pw' });
+    expect(err.message).toContain('KAFKA_SASL_USERNAME');
+  });
+
+  test('KAFKA_SASL_MECHANISM with credentials configures SASL', () => {
+    const cfg = parseConfig({ KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'p', KAFKA_SSL: 'true' });
+    expect(cfg.kafka.sasl).toEqual({ mechanism: 'plain', username: 'u', password: 'p' });
+    expect(cfg.kafka.ssl).toBe(true);
+  });
+});

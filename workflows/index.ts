@@ -1,0 +1,3 @@
+/** The workflows the worker registers (the bundle's entry point). */
+export { saleWorkflow } from './sale';
+export { stockChangeWorkflow } from './stock';
