@@ -25,5 +25,8 @@ mkdir -p .artifacts
 rc=0
 # --forceExit: a leaked client must not hang CI for its whole time budget; leaks still show as warnings
 npx --no-install jest --json --outputFile=.artifacts/jest.json --forceExit "$@" || rc=$?
+# stop what we started before the summary, so "N passed, N failed" is the last line printed
+trap - EXIT
+stop_stack
 node scripts/jest-summary.js .artifacts/jest.json || rc=1
 exit $rc
