@@ -4,7 +4,7 @@
  * resets stock that sales have since moved.
  */
 import type { Knex } from 'knex';
-import { hashPassword } from '../api/auth/passwords';
+import { hashPassword } from './passwords';
 import type { Role } from '../api/auth/types';
 import { stockStatusFor } from './events';
 

@@ -9,7 +9,7 @@ import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import { z } from 'zod';
 import { AppError } from '../../shared/errors';
 import { authenticate } from '../auth/middleware';
-import { hashPassword, verifyPassword } from '../auth/passwords';
+import { hashPassword, verifyPassword } from '../../shared/passwords';
 import { signToken } from '../auth/tokens';
 import { ROLES, currentUser, type AuthUser, type Role } from '../auth/types';
 import type { Dependencies } from '../dependencies';

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Express } from 'express';
 import type { Knex } from 'knex';
 import request from 'supertest';
-import { hashPassword } from '../../api/auth/passwords';
+import { hashPassword } from '../../shared/passwords';
 import type { Role } from '../../api/auth/types';
 
 export interface TestUser {

@@ -1,4 +1,4 @@
-import { hashPassword, verifyPassword } from '../../api/auth/passwords';
+import { hashPassword, verifyPassword } from '../../shared/passwords';
 
 describe('password hashing (scrypt)', () => {
   test('a hash verifies its own password and no other', async () => {
