@@ -9,6 +9,8 @@ import { metricsHandler, recordHttpMetrics } from './metrics';
 import { notFoundHandler, problemHandler } from './problem';
 import { openApiRoutes } from './openapi';
 import { authRoutes } from './routes/auth';
+import { followRoutes } from './routes/follows';
+import { notificationRoutes } from './routes/notifications';
 import { productRoutes } from './routes/products';
 import { saleRoutes } from './routes/sales';
 import { stockRoutes } from './routes/stock';
@@ -28,7 +30,8 @@ export function createApp(deps: Dependencies): Express {
         res.setHeader('X-Request-Id', id);
         return id;
       },
-      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' },
+      // probes and scrapes would drown the log
+      autoLogging: { ignore: (req) => ['/healthz', '/readyz', '/metrics'].includes(req.url ?? '') },
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
     }),
   );
@@ -43,6 +46,8 @@ export function createApp(deps: Dependencies): Express {
   app.use(productRoutes(deps));
   app.use(stockRoutes(deps));
   app.use(saleRoutes(deps));
+  app.use(followRoutes(deps));
+  app.use(notificationRoutes(deps));
 
   app.use(notFoundHandler);
   app.use(problemHandler);

@@ -2,6 +2,7 @@
 import type { Client } from '@temporalio/client';
 import type { Admin, Producer } from 'kafkajs';
 import type { Knex } from 'knex';
+import type { NotificationHub } from './notifications/hub';
 
 export interface Dependencies {
   db: Knex;
@@ -9,4 +10,6 @@ export interface Dependencies {
   /** for events the API publishes itself (POST /send_notification) */
   producer: Producer;
   temporal: Client;
+  /** live notifications (GET /notifications/stream); without it that route answers 503 */
+  notificationHub?: NotificationHub;
 }

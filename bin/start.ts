@@ -3,6 +3,7 @@
  * then runs the worker, the consumers and the API in this one process, and says where
  * everything is. For scale-out, run bin/api.ts, bin/worker.ts and bin/consumers.ts separately.
  */
+import { startConsumers } from '../consumers';
 import { startApiServer } from '../runtime/api-server';
 import { runUntilSignal, type Stoppable } from '../runtime/lifecycle';
 import { prepare } from '../runtime/prepare';
@@ -36,12 +37,13 @@ runUntilSignal('start', async () => {
   installWorkerRuntime();
   const parts: Stoppable[] = [];
   parts.push(await startWorker());
+  parts.push(await startConsumers());
   const api = await startApiServer();
   parts.push(api);
   process.stderr.write(banner(api.url));
   return {
     async stop() {
-      // API first (no new work), then the worker drains
+      // API first (no new work), then the consumers and the worker drain
       for (const part of parts.reverse()) await part.stop();
     },
   };

@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import { Partitioners } from 'kafkajs';
 import { createApp } from '../api/app';
 import type { Dependencies } from '../api/dependencies';
+import { createNotificationHub } from '../api/notifications/hub';
 import { getConfig } from '../shared/config';
 import { createDb } from '../shared/db';
 import { createKafka } from '../shared/kafka';
@@ -19,7 +20,9 @@ export async function startApiServer(): Promise<Stoppable & { server: Server; ur
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
   await Promise.all([kafkaAdmin.connect(), producer.connect()]);
   const temporal = await createTemporalClient();
-  const deps: Dependencies = { db, kafkaAdmin, producer, temporal };
+  // one LISTEN connection per API process bridges notifications from any consumer process to SSE
+  const notificationHub = await createNotificationHub({ db });
+  const deps: Dependencies = { db, kafkaAdmin, producer, temporal, notificationHub };
   const app = createApp(deps);
 
   const server = await new Promise<Server>((resolve, reject) => {
@@ -39,7 +42,7 @@ export async function startApiServer(): Promise<Stoppable & { server: Server; ur
         server.close(() => resolve());
         server.closeAllConnections();
       });
-      await Promise.allSettled([kafkaAdmin.disconnect(), producer.disconnect(), temporal.connection.close()]);
+      await Promise.allSettled([notificationHub.close(), kafkaAdmin.disconnect(), producer.disconnect(), temporal.connection.close()]);
       await db.destroy();
     },
   };

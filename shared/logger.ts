@@ -7,11 +7,19 @@ import { getConfig } from './config';
 
 let root: Logger | undefined;
 
+/** `?access_token=` (the SSE stream's token for browsers' EventSource) must not reach the logs either. */
+const stripQueryToken = (url: string): string => url.replace(/([?&]access_token=)[^&#]*/gi, '$1[redacted]');
+
+export const redactOptions: pino.LoggerOptions['redact'] = {
+  paths: ['password', '*.password', 'req.headers.authorization', 'token', 'req.url', 'req.query.access_token'],
+  censor: (value: unknown, path: string[]) => (path[path.length - 1] === 'url' && typeof value === 'string' ? stripQueryToken(value) : '[redacted]'),
+};
+
 export function logger(): Logger {
   root ??= pino({
     level: getConfig().logLevel,
     base: { service: 'sales-saga' },
-    redact: { paths: ['password', '*.password', 'req.headers.authorization', 'token'], censor: '[redacted]' },
+    redact: redactOptions,
     timestamp: pino.stdTimeFunctions.isoTime,
   });
   return root;

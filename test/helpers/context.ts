@@ -6,6 +6,7 @@ import type { Express } from 'express';
 import type { Knex } from 'knex';
 import { createApp } from '../../api/app';
 import type { Dependencies } from '../../api/dependencies';
+import { createNotificationHub, type NotificationHubOptions } from '../../api/notifications/hub';
 import { createDb } from '../../shared/db';
 import { createKafka } from '../../shared/kafka';
 import { createTemporalClient } from '../../shared/temporal';
@@ -18,19 +19,21 @@ export interface TestContext {
   close(): Promise<void>;
 }
 
-export async function createTestContext(): Promise<TestContext> {
+export async function createTestContext(options: { hub?: Partial<Omit<NotificationHubOptions, 'db'>> } = {}): Promise<TestContext> {
   const db = createDb();
   const kafka = createKafka('-test');
   const kafkaAdmin = kafka.admin();
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: true, maxInFlightRequests: 1 });
   await Promise.all([kafkaAdmin.connect(), producer.connect()]);
   const temporal = await createTemporalClient();
-  const deps: Dependencies = { db, kafkaAdmin, producer, temporal };
+  const notificationHub = await createNotificationHub({ db, ...options.hub });
+  const deps: Dependencies = { db, kafkaAdmin, producer, temporal, notificationHub };
   return {
     app: createApp(deps),
     deps,
     db,
     async close() {
+      await notificationHub.close();
       await Promise.all([kafkaAdmin.disconnect(), producer.disconnect(), temporal.connection.close(), db.destroy()]);
     },
   };

@@ -1,0 +1,256 @@
+/**
+ * The bridge from the consumers to the browsers. Consumers and API may be separate processes (and
+ * several of each), so the consumers signal each committed notification with
+ * `pg_notify('notifications', {id, recipient_id})`; every API process holds one dedicated
+ * PostgreSQL connection that LISTENs on that channel and pushes the notification to the SSE
+ * sessions of that recipient connected to this process.
+ *
+ * - Resume: a client reconnecting with `Last-Event-ID: <notification id>` first gets its
+ *   notifications with a greater id (oldest first), then the live ones; a notification arriving
+ *   while the replay runs is queued and sent after it, never twice (each session remembers the ids
+ *   it has sent).
+ * - The LISTEN connection is re-opened with backoff when it drops; NOTIFYs sent while it was down
+ *   are lost, so on every reconnect each session is caught up from the database (ids above the
+ *   highest it was sent).
+ * - Ids are assigned when a row is inserted and consumers commit concurrently, so ids can commit
+ *   slightly out of order; a session sends whatever arrives (deduplicated by id). A client that
+ *   resumes from an id may therefore, rarely, miss a notification that committed later with a
+ *   smaller id; the inbox (GET /notifications) always has it.
+ */
+import type { Session } from 'better-sse';
+import type { Knex } from 'knex';
+import { Client } from 'pg';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import { NOTIFICATION_CHANNEL } from '../../consumers/notify';
+import { getConfig } from '../../shared/config';
+import { componentLogger } from '../../shared/logger';
+import { latestNotificationId, notificationsAfter, notificationsByIds, type NotificationView } from '../services/notifications';
+
+export interface NotificationHub {
+  /** how often an idle SSE stream sends a comment so proxies and clients keep it open */
+  readonly keepAliveMs: number;
+  /**
+   * Streams `userId`'s notifications to the session until it disconnects: those after
+   * `lastEventId` first (when given), then live ones.
+   */
+  stream(session: Session, userId: string, lastEventId?: number): Promise<void>;
+  /** connected SSE sessions in this process */
+  sessionCount(): number;
+  /** whether the LISTEN connection is up */
+  listening(): boolean;
+  close(): Promise<void>;
+}
+
+export interface NotificationHubOptions {
+  db: Knex;
+  /** defaults to the configured DATABASE_URL */
+  databaseUrl?: string;
+  log?: Logger;
+  keepAliveMs?: number;
+  /** at most this many notifications are replayed on a resume (the inbox has the rest) */
+  replayLimit?: number;
+  reconnectDelayMs?: { initial: number; max: number };
+  /** how the LISTEN connection shows in pg_stat_activity */
+  applicationName?: string;
+}
+
+const signalSchema = z.object({ id: z.number().int().positive(), recipient_id: z.string() });
+
+/** How many sent ids a session remembers to suppress duplicates. */
+const SENT_MEMORY = 1_000;
+
+interface Subscriber {
+  session: Session;
+  userId: string;
+  /** replay in progress: live notifications wait here */
+  queue: NotificationView[] | undefined;
+  sent: Set<number>;
+  /** the highest id sent (or the starting point): where a catch-up resumes */
+  highest: number;
+}
+
+export async function createNotificationHub(options: NotificationHubOptions): Promise<NotificationHub> {
+  const { db } = options;
+  const log = options.log ?? componentLogger('notification-hub');
+  const keepAliveMs = options.keepAliveMs ?? 15_000;
+  const replayLimit = options.replayLimit ?? 1_000;
+  const delays = options.reconnectDelayMs ?? { initial: 500, max: 15_000 };
+  const url = options.databaseUrl ?? getConfig().database.url;
+
+  const byUser = new Map<string, Set<Subscriber>>();
+  let listener: Client | undefined;
+  let closing = false;
+  let reconnectTimer: NodeJS.Timeout | undefined;
+  let failedConnects = 0;
+  let pending = new Set<number>();
+  let flushScheduled = false;
+
+  function send(sub: Subscriber, n: NotificationView): void {
+    if (sub.sent.has(n.id) || !sub.session.isConnected) return;
+    try {
+      sub.session.push(n, 'notification', String(n.id));
+    } catch (err) {
+      log.debug({ err }, 'push to a closing session failed');
+      return;
+    }
+    sub.sent.add(n.id);
+    sub.highest = Math.max(sub.highest, n.id);
+    if (sub.sent.size > SENT_MEMORY) {
+      // forget the oldest half; Set iteration is insertion order
+      let drop = sub.sent.size - SENT_MEMORY / 2;
+      for (const id of sub.sent) {
+        if (drop-- <= 0) break;
+        sub.sent.delete(id);
+      }
+    }
+  }
+
+  function deliver(recipientId: string, n: NotificationView): void {
+    for (const sub of byUser.get(recipientId) ?? []) {
+      if (sub.queue) sub.queue.push(n);
+      else send(sub, n);
+    }
+  }
+
+  /** Signals arriving together are fetched with one query. */
+  async function flush(): Promise<void> {
+    flushScheduled = false;
+    const ids = [...pending];
+    pending = new Set();
+    try {
+      for (const n of await notificationsByIds(db, ids)) deliver(n.recipientId, n);
+    } catch (err) {
+      log.error({ err, ids }, 'could not load notifications to push');
+    }
+  }
+
+  function onSignal(payload: string | undefined): void {
+    let signal: z.infer<typeof signalSchema>;
+    try {
+      signal = signalSchema.parse(JSON.parse(payload ?? ''));
+    } catch {
+      log.warn({ payload }, 'ignoring a malformed notification signal');
+      return;
+    }
+    if (!byUser.has(signal.recipient_id)) return; // nobody here to tell
+    pending.add(signal.id);
+    if (!flushScheduled) {
+      flushScheduled = true;
+      setImmediate(() => void flush());
+    }
+  }
+
+  /** After a LISTEN outage: send each session what it may have missed. */
+  async function catchUp(): Promise<void> {
+    for (const subs of byUser.values()) {
+      for (const sub of subs) {
+        if (sub.queue) continue; // its replay reads the database anyway
+        try {
+          for (const n of await notificationsAfter(db, sub.userId, sub.highest, replayLimit)) send(sub, n);
+        } catch (err) {
+          log.error({ err, userId: sub.userId }, 'catch-up after reconnect failed');
+        }
+      }
+    }
+  }
+
+  function scheduleReconnect(client: Client): void {
+    if (listener === client) listener = undefined;
+    client.removeAllListeners('end');
+    client.end().catch(() => undefined);
+    if (closing || reconnectTimer) return;
+    const delay = Math.min(delays.initial * 2 ** failedConnects, delays.max);
+    failedConnects += 1;
+    reconnectTimer = setTimeout(() => {
+      reconnectTimer = undefined;
+      connect()
+        .then(() => catchUp())
+        .catch((err: unknown) => log.warn({ err, attempt: failedConnects }, 'LISTEN connection failed; retrying'));
+    }, delay);
+  }
+
+  async function connect(): Promise<void> {
+    const client = new Client({ connectionString: url, keepAlive: true, application_name: options.applicationName ?? 'sales-saga-notification-hub' });
+    client.on('notification', (msg) => {
+      if (msg.channel === NOTIFICATION_CHANNEL) onSignal(msg.payload);
+    });
+    client.on('error', (err) => {
+      log.warn({ err }, 'LISTEN connection lost');
+      scheduleReconnect(client);
+    });
+    client.on('end', () => scheduleReconnect(client));
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${NOTIFICATION_CHANNEL}`);
+    } catch (err) {
+      scheduleReconnect(client);
+      throw err;
+    }
+    if (closing) {
+      await client.end();
+      return;
+    }
+    listener = client;
+    failedConnects = 0;
+    log.info('listening for notifications');
+  }
+
+  try {
+    await connect();
+  } catch (err) {
+    // the caller learns it now; no background retries for a hub that was never handed out
+    closing = true;
+    clearTimeout(reconnectTimer);
+    throw err;
+  }
+
+  return {
+    keepAliveMs,
+
+    async stream(session, userId, lastEventId) {
+      const sub: Subscriber = { session, userId, queue: [], sent: new Set(), highest: 0 };
+      // registered before the replay query, so nothing committed meanwhile can fall in between
+      let subs = byUser.get(userId);
+      if (!subs) byUser.set(userId, (subs = new Set()));
+      subs.add(sub);
+      session.once('disconnected', () => {
+        const set = byUser.get(userId);
+        set?.delete(sub);
+        if (set?.size === 0) byUser.delete(userId);
+      });
+      try {
+        if (lastEventId !== undefined) {
+          sub.highest = lastEventId;
+          for (const n of await notificationsAfter(db, userId, lastEventId, replayLimit)) send(sub, n);
+        } else {
+          sub.highest = await latestNotificationId(db, userId);
+        }
+      } finally {
+        const queued = (sub.queue ?? []).sort((a, b) => a.id - b.id);
+        sub.queue = undefined;
+        for (const n of queued) send(sub, n);
+      }
+    },
+
+    sessionCount() {
+      let n = 0;
+      for (const subs of byUser.values()) n += subs.size;
+      return n;
+    },
+
+    listening: () => listener !== undefined,
+
+    async close() {
+      closing = true;
+      clearTimeout(reconnectTimer);
+      const client = listener;
+      listener = undefined;
+      if (client) {
+        client.removeAllListeners('end');
+        await client.end().catch(() => undefined);
+      }
+      byUser.clear();
+    },
+  };
+}

@@ -1,0 +1,107 @@
+/** The inbox: each user's notifications, as the consumers stored them (consumers/notify.ts). */
+import type { Knex } from 'knex';
+import { AppError } from '../../shared/errors';
+
+export interface NotificationRow {
+  id: string | number;
+  recipient_id: string;
+  audience: string;
+  kind: 'inventory' | 'sale';
+  product_id: string | null;
+  sale_id: string | null;
+  status: string;
+  title: string;
+  body: string;
+  event_id: string;
+  created_at: Date;
+  read_at: Date | null;
+}
+
+export interface NotificationView {
+  id: number;
+  audience: string;
+  kind: 'inventory' | 'sale';
+  productId: string | null;
+  saleId: string | null;
+  status: string;
+  title: string;
+  body: string;
+  eventId: string;
+  createdAt: string;
+  readAt: string | null;
+}
+
+export function notificationView(row: NotificationRow): NotificationView {
+  return {
+    id: Number(row.id),
+    audience: row.audience,
+    kind: row.kind,
+    productId: row.product_id,
+    saleId: row.sale_id,
+    status: row.status,
+    title: row.title,
+    body: row.body,
+    eventId: row.event_id,
+    createdAt: row.created_at.toISOString(),
+    readAt: row.read_at ? row.read_at.toISOString() : null,
+  };
+}
+
+export interface InboxPage {
+  data: NotificationView[];
+  page: number;
+  limit: number;
+  /** notifications matching the filter */
+  total: number;
+  /** the caller's unread notifications, whatever the filter */
+  unread: number;
+}
+
+const count = async (q: Knex.QueryBuilder): Promise<number> => {
+  const [row] = (await q.clone().count<{ count: string }[]>({ count: '*' })) as [{ count: string }];
+  return Number(row.count);
+};
+
+/** Unread first, then newest first. */
+export async function listNotifications(db: Knex, userId: string, filter: { page: number; limit: number; unread?: boolean }): Promise<InboxPage> {
+  const mine = db('notifications').where('recipient_id', userId);
+  const filtered = filter.unread === undefined ? mine.clone() : filter.unread ? mine.clone().whereNull('read_at') : mine.clone().whereNotNull('read_at');
+  const [total, unread, rows] = await Promise.all([
+    count(filtered),
+    count(mine.clone().whereNull('read_at')),
+    filtered
+      .clone()
+      .select('*')
+      .orderByRaw('(read_at IS NULL) DESC, id DESC')
+      .limit(filter.limit)
+      .offset((filter.page - 1) * filter.limit) as Promise<NotificationRow[]>,
+  ]);
+  return { data: rows.map(notificationView), page: filter.page, limit: filter.limit, total, unread };
+}
+
+/** Marks one of the caller's notifications read; the first read time is kept. */
+export async function markRead(db: Knex, userId: string, id: number): Promise<NotificationView> {
+  const [row] = (await db('notifications')
+    .where({ id, recipient_id: userId })
+    .update({ read_at: db.raw('COALESCE(read_at, now())') })
+    .returning('*')) as NotificationRow[];
+  if (!row) throw AppError.notFound(`notification ${id} not found`);
+  return notificationView(row);
+}
+
+/** The caller's notifications after `afterId`, oldest first (SSE replay). */
+export async function notificationsAfter(db: Knex, userId: string, afterId: number, limit: number): Promise<NotificationView[]> {
+  const rows = (await db('notifications').where('recipient_id', userId).where('id', '>', afterId).orderBy('id').limit(limit)) as NotificationRow[];
+  return rows.map(notificationView);
+}
+
+export async function latestNotificationId(db: Knex, userId: string): Promise<number> {
+  const row = (await db('notifications').where('recipient_id', userId).max({ max: 'id' }).first()) as { max: string | null } | undefined;
+  return Number(row?.max ?? 0);
+}
+
+export async function notificationsByIds(db: Knex, ids: number[]): Promise<(NotificationView & { recipientId: string })[]> {
+  if (ids.length === 0) return [];
+  const rows = (await db('notifications').whereIn('id', ids).orderBy('id')) as NotificationRow[];
+  return rows.map((r) => ({ ...notificationView(r), recipientId: r.recipient_id }));
+}

@@ -1,0 +1,248 @@
+/**
+ * The three notification audiences, each its own consumer group so each receives every event:
+ *
+ * | group            | inventory status changes          | sale events (created/completed/cancelled) |
+ * |------------------|-----------------------------------|-------------------------------------------|
+ * | notify-admin     | every admin, all products         | every admin                               |
+ * | notify-sales     | every sales user, all products    | every sales user                          |
+ * | notify-customers | customers following the product   | the sale's own customer (customer_user_id)|
+ *
+ * An inventory event notifies when it changes the status (`status !== previous_status`) or is a
+ * status an inventory system reported (`inventory.status_reported`). Each group keeps the newest
+ * version it applied per product: an `inventory.updated` at or below it is stale and ignored (no
+ * regression to an old status); a reported status at or above it is applied (see applyVersion).
+ * Stock-level-only changes update that state and notify no one.
+ *
+ * Per event, in one transaction: claim the event id (dedupe), apply the version, insert one inbox
+ * row per recipient and `pg_notify('notifications', {id, recipient_id})` for each, so the API's
+ * LISTEN connections hear about a notification only once it is committed. After the commit, one
+ * structured log line per notification: that is how operators watch the flow.
+ */
+import type { Knex } from 'knex';
+import type { Logger } from 'pino';
+import type { InventoryEvent, SaleEvent } from '../shared/events';
+import { claimEvent } from './dedupe';
+import type { Delivered } from './messages';
+import type { EventHandler } from './runner';
+
+export const AUDIENCES = ['admin', 'sales', 'customers'] as const;
+export type Audience = (typeof AUDIENCES)[number];
+
+export const NOTIFY_GROUPS: Record<Audience, string> = {
+  admin: 'notify-admin',
+  sales: 'notify-sales',
+  customers: 'notify-customers',
+};
+
+/** the channel the API's notification hub LISTENs on */
+export const NOTIFICATION_CHANNEL = 'notifications';
+
+export interface NotifyDeps {
+  db: Knex;
+  audience: Audience;
+  /** the group id actually consumed (may carry a suffix); keys processed_events and the product state */
+  groupId: string;
+  log: Logger;
+}
+
+interface Draft {
+  kind: 'inventory' | 'sale';
+  productId: string | null;
+  saleId: string | null;
+  status: string;
+  title: string;
+  body: string;
+  eventId: string;
+}
+
+interface Recipients {
+  /** SQL condition on `users u` */
+  where: string;
+  bindings: string[];
+}
+
+interface StoredRow {
+  id: string;
+  recipient_id: string;
+  email: string;
+}
+
+const STATUS_LABELS: Record<string, string> = { in_stock: 'in stock', low_stock: 'low on stock', out_of_stock: 'out of stock' };
+const label = (status: string | null | undefined): string => (status ? (STATUS_LABELS[status] ?? status) : 'unknown');
+const money = (minor: number): string => (minor / 100).toFixed(2);
+const shortId = (id: string): string => id.slice(0, 8);
+
+/** Whether the event is news to a person, as opposed to a stock level moving within one status. */
+export function isStatusNews(event: InventoryEvent): boolean {
+  return event.type === 'inventory.status_reported' || event.status !== event.previous_status;
+}
+
+/**
+ * Applies the event to this group's view of the product; false for a stale event. One conditional
+ * upsert, so two members racing on the same product cannot both win.
+ *
+ * - `inventory.updated` at version v applies when v > the held version, and then holds v.
+ * - `inventory.status_reported` carries the product's version when it was reported (v) and applies
+ *   when v >= the held version. It sets the status but holds at most v - 1: the saga's own event
+ *   for version v may still be on its way (the activity publishes after its commit, the API
+ *   publishes a report at once), and a report must not make that real change look stale.
+ */
+async function applyVersion(trx: Knex.Transaction, groupId: string, event: InventoryEvent): Promise<boolean> {
+  const reported = event.type === 'inventory.status_reported';
+  const result = await trx.raw<{ rows: unknown[] }>(
+    reported
+      ? `INSERT INTO consumer_product_state (consumer_group, product_id, version, status, updated_at)
+         VALUES (?, ?, GREATEST(CAST(? AS bigint) - 1, 0), ?, now())
+         ON CONFLICT (consumer_group, product_id) DO UPDATE
+           SET version = GREATEST(consumer_product_state.version, EXCLUDED.version), status = EXCLUDED.status, updated_at = now()
+           WHERE consumer_product_state.version <= CAST(? AS bigint)
+         RETURNING version`
+      : `INSERT INTO consumer_product_state (consumer_group, product_id, version, status, updated_at)
+         VALUES (?, ?, ?, ?, now())
+         ON CONFLICT (consumer_group, product_id) DO UPDATE
+           SET version = EXCLUDED.version, status = EXCLUDED.status, updated_at = now()
+           WHERE consumer_product_state.version < EXCLUDED.version
+         RETURNING version`,
+    reported ? [groupId, event.product_id, event.version, event.status, event.version] : [groupId, event.product_id, event.version, event.status],
+  );
+  return result.rows.length === 1;
+}
+
+function inventoryRecipients(audience: Audience, productId: string): Recipients {
+  switch (audience) {
+    case 'admin':
+      return { where: `u.role = 'admin'`, bindings: [] };
+    case 'sales':
+      return { where: `u.role = 'sales'`, bindings: [] };
+    case 'customers':
+      return {
+        where: `u.role = 'customer' AND EXISTS (SELECT 1 FROM product_follows f WHERE f.user_id = u.id AND f.product_id = ?)`,
+        bindings: [productId],
+      };
+  }
+}
+
+function saleRecipients(audience: Audience, event: SaleEvent): Recipients | undefined {
+  switch (audience) {
+    case 'admin':
+      return { where: `u.role = 'admin'`, bindings: [] };
+    case 'sales':
+      return { where: `u.role = 'sales'`, bindings: [] };
+    case 'customers':
+      // a sale made for an email with no customer account has no one to tell
+      return event.customer_user_id ? { where: `u.role = 'customer' AND u.id = ?`, bindings: [event.customer_user_id] } : undefined;
+  }
+}
+
+function inventoryDraft(event: InventoryEvent, productName: string): Draft {
+  const reported = event.type === 'inventory.status_reported';
+  const available = event.available ?? null;
+  return {
+    kind: 'inventory',
+    productId: event.product_id,
+    saleId: null,
+    status: event.status,
+    title: reported ? `${productName}: ${label(event.status)}` : `${productName} is ${label(event.status)}`,
+    body: reported
+      ? `An inventory system reported "${event.status}" for ${productName}.`
+      : `${productName} went from ${label(event.previous_status)} to ${label(event.status)}` + (available === null ? '.' : `; ${available} available.`),
+    eventId: event.event_id,
+  };
+}
+
+const SALE_VERBS: Record<SaleEvent['type'], string> = { 'sale.created': 'reserved', 'sale.completed': 'completed', 'sale.cancelled': 'cancelled' };
+
+function saleDraft(event: SaleEvent, audience: Audience): Draft {
+  const verb = SALE_VERBS[event.type];
+  const items = event.items.map((i) => `${i.quantity} × ${i.product_name ?? i.product_id}`).join(', ');
+  const details = [
+    `${items}; total ${money(event.total)}` + (event.discount > 0 ? ` after ${event.discount}% discount` : ''),
+    event.type === 'sale.created' ? `reserved until ${event.expires_at}` : null,
+    event.type === 'sale.completed' && event.payment_method ? `paid by ${event.payment_method}` : null,
+    event.type === 'sale.cancelled' && event.reason ? `reason: ${event.reason}` : null,
+  ].filter(Boolean);
+  return {
+    kind: 'sale',
+    productId: null,
+    saleId: event.sale_id,
+    status: event.status,
+    title: audience === 'customers' ? `Your purchase ${shortId(event.sale_id)} is ${verb}` : `Sale ${shortId(event.sale_id)} ${verb} for ${event.customer_name}`,
+    body: details.join('; '),
+    eventId: event.event_id,
+  };
+}
+
+/** Inserts one inbox row per recipient (skipping any already there) and signals each on commit. */
+async function store(trx: Knex.Transaction, audience: Audience, draft: Draft, recipients: Recipients): Promise<StoredRow[]> {
+  const result = await trx.raw<{ rows: StoredRow[] }>(
+    `WITH ins AS (
+       INSERT INTO notifications (recipient_id, audience, kind, product_id, sale_id, status, title, body, event_id)
+       SELECT u.id, ?, ?, ?, CAST(? AS uuid), ?, ?, ?, ? FROM users u WHERE ${recipients.where}
+       ON CONFLICT (recipient_id, event_id) DO NOTHING
+       RETURNING id, recipient_id
+     )
+     SELECT ins.id, ins.recipient_id, u.email FROM ins JOIN users u ON u.id = ins.recipient_id ORDER BY ins.id`,
+    [audience, draft.kind, draft.productId, draft.saleId, draft.status, draft.title, draft.body, draft.eventId, ...recipients.bindings],
+  );
+  const rows = result.rows;
+  if (rows.length > 0) {
+    // NOTIFY is transactional: listeners hear it only if this transaction commits
+    const payloads = rows.map((r) => JSON.stringify({ id: Number(r.id), recipient_id: r.recipient_id }));
+    // one JSON parameter (knex would expand a JS array binding into a list of parameters)
+    await trx.raw(`SELECT pg_notify(?, p) FROM json_array_elements_text(CAST(? AS json)) AS p`, [NOTIFICATION_CHANNEL, JSON.stringify(payloads)]);
+  }
+  return rows;
+}
+
+type Outcome = { result: 'duplicate' | 'stale' | 'no-change' | 'no-recipients' } | { result: 'notified'; draft: Draft; rows: StoredRow[] };
+
+async function productName(trx: Knex.Transaction, productId: string): Promise<string> {
+  const row: { name: string } | undefined = await trx('products').where({ id: productId }).first('name');
+  return row?.name ?? `Product ${productId}`;
+}
+
+export function createNotifyHandler({ db, audience, groupId, log }: NotifyDeps): EventHandler {
+  async function apply(trx: Knex.Transaction, delivered: Delivered): Promise<Outcome> {
+    if (!(await claimEvent(trx, groupId, delivered.event.event_id))) return { result: 'duplicate' };
+    if (delivered.kind === 'inventory') {
+      const event = delivered.event;
+      if (!(await applyVersion(trx, groupId, event))) return { result: 'stale' };
+      if (!isStatusNews(event)) return { result: 'no-change' };
+      const draft = inventoryDraft(event, await productName(trx, event.product_id));
+      const rows = await store(trx, audience, draft, inventoryRecipients(audience, event.product_id));
+      return rows.length > 0 ? { result: 'notified', draft, rows } : { result: 'no-recipients' };
+    }
+    const recipients = saleRecipients(audience, delivered.event);
+    if (!recipients) return { result: 'no-recipients' };
+    const draft = saleDraft(delivered.event, audience);
+    const rows = await store(trx, audience, draft, recipients);
+    return rows.length > 0 ? { result: 'notified', draft, rows } : { result: 'no-recipients' };
+  }
+
+  return async (delivered) => {
+    const outcome = await db.transaction((trx) => apply(trx, delivered));
+    const { event, origin } = delivered;
+    if (outcome.result !== 'notified') {
+      const level = outcome.result === 'stale' ? 'info' : 'debug';
+      log[level]({ audience, event_id: event.event_id, type: event.type, version: event.version, ...origin, outcome: outcome.result }, `event ${outcome.result}`);
+      return;
+    }
+    // after the commit, so a line is never written for a notification that was rolled back
+    for (const row of outcome.rows) {
+      log.info(
+        {
+          audience,
+          recipient: row.email,
+          recipient_id: row.recipient_id,
+          notification_id: Number(row.id),
+          kind: outcome.draft.kind,
+          product_id: outcome.draft.productId,
+          sale_id: outcome.draft.saleId,
+          status: outcome.draft.status,
+          event_id: outcome.draft.eventId,
+        },
+        'notification',
+      );
+    }
+  };
+}
