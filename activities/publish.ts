@@ -13,6 +13,7 @@ import {
   type InventoryEvent,
   type OutgoingMessage,
   type SaleEventKind,
+  type SaleStatus,
   type StockStatus,
 } from '../shared/events';
 import { findSale } from './sale-records';
@@ -31,6 +32,13 @@ interface MovementRow {
 }
 
 const MOVEMENT_OF: Record<SaleEventKind, string> = { created: 'reserve', completed: 'sale', cancelled: 'release' };
+
+/** The sale's status and version right after each step (reserve = v1; complete or cancel = v2). */
+const STEP: Record<SaleEventKind, { status: SaleStatus; version: number }> = {
+  created: { status: 'RESERVED', version: 1 },
+  completed: { status: 'COMPLETED', version: 2 },
+  cancelled: { status: 'CANCELLED', version: 2 },
+};
 
 export function inventoryEventFor(m: MovementRow): InventoryEvent {
   return {
@@ -66,14 +74,17 @@ export function createPublishActivities(db: Knex, producer: () => Promise<Produc
     async publishSaleEvents(saleId: string, kind: SaleEventKind): Promise<string[]> {
       const sale = await findSale(db, saleId);
       if (!sale) return [];
+      // The event describes the sale as it was at that step, not as it is now: a sale.created that is
+      // only delivered after the sale was completed (broker down meanwhile) still says RESERVED, v1.
+      const step = STEP[kind];
       const occurredAt = kind === 'completed' ? sale.completedAt : kind === 'cancelled' ? sale.cancelledAt : sale.createdAt;
       const saleEvent = saleMessage({
         event_id: saleEventId(kind, sale.id),
         type: `sale.${kind}`,
         occurred_at: occurredAt ?? sale.updatedAt,
-        version: sale.version,
+        version: step.version,
         sale_id: sale.id,
-        status: sale.status,
+        status: step.status,
         customer_name: sale.customerName,
         customer_email: sale.customerEmail,
         customer_user_id: sale.customerUserId,
@@ -82,9 +93,9 @@ export function createPublishActivities(db: Knex, producer: () => Promise<Produc
         discount: sale.discount,
         total: sale.total,
         expires_at: sale.expiresAt,
-        payment_method: sale.paymentMethod,
-        payment_reference: sale.paymentReference,
-        reason: sale.cancelReason,
+        payment_method: kind === 'completed' ? sale.paymentMethod : null,
+        payment_reference: kind === 'completed' ? sale.paymentReference : null,
+        reason: kind === 'cancelled' ? sale.cancelReason : null,
       });
       const movements: MovementRow[] = await db('stock_movements').where({ sale_id: saleId, type: MOVEMENT_OF[kind] }).orderBy('product_id');
       const messages = [saleEvent, ...movements.map((m) => inventoryMessage(inventoryEventFor(m)))];

@@ -25,7 +25,22 @@ function describe(value: unknown): string {
   return `a ${typeof value}`;
 }
 
+/** The first path holding a string with a NUL character, which PostgreSQL text cannot store. */
+function nulPath(value: unknown, path: string): string | undefined {
+  if (typeof value === 'string') return value.includes('\u0000') ? path : undefined;
+  if (value === null || typeof value !== 'object') return undefined;
+  for (const [key, inner] of Object.entries(value)) {
+    const found = nulPath(inner, path ? `${path}.${key}` : key);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
 function parse<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, value: unknown, where: Where): T {
+  const withNul = nulPath(value, '');
+  if (withNul !== undefined) {
+    throw AppError.badRequest(`invalid ${where}: ${withNul || where}: text must not contain NUL (\\u0000) characters`, { errors: [{ path: withNul || where, message: 'must not contain NUL characters' }] });
+  }
   const result = schema.safeParse(value);
   if (!result.success) throw fromZod(result.error, where);
   return result.data;

@@ -4,6 +4,7 @@
  * events that reach the broker.
  */
 import request from 'supertest';
+import { createPublishActivities } from '../../activities/publish';
 import { SALE_TOPICS, INVENTORY_TOPIC } from '../../shared/topics';
 import { createProduct, ledgerTotals, stockOf } from '../helpers/catalog';
 import { createTestContext, type TestContext } from '../helpers/context';
@@ -245,4 +246,24 @@ describe('bad input gets a clear 4xx problem', () => {
     expect(res.body).toMatchObject({ status, title: expect.any(String) });
     expect(res.body.detail).toMatch(detail);
   });
+});
+
+test('a late re-publish of sale.created still describes the reservation (RESERVED, version 1)', async () => {
+  const productId = await createProduct(ctx.db, 3);
+  const sale = await reserve(productId, 1);
+  await request(ctx.app).patch(`/sales/${sale.id}/status`).set(bearer(staff)).send({ status: 'COMPLETED', paymentMethod: 'CASH' }).expect(200);
+  await workflowOutcome(sale.workflowId);
+  // as if the broker had been down until now: the activity publishes sale.created again
+  const { publishSaleEvents } = createPublishActivities(ctx.db, async () => ctx.deps.producer);
+  await publishSaleEvents(sale.id, 'created');
+  const created = await collectMessages([SALE_TOPICS.created], (m) => m.key === sale.id, 2);
+  for (const event of created) {
+    expect(event.value).toMatchObject({ event_id: `sale.created:${sale.id}`, status: 'RESERVED', version: 1, payment_method: null });
+  }
+});
+
+test('text with a NUL character is a 400, not a database error', async () => {
+  const res = await request(ctx.app).post('/sales').set(bearer(staff)).send(saleBody('1', 1, { customerName: 'Nul\u0000Name' }));
+  expect(res.status).toBe(400);
+  expect(res.body.detail).toBe('invalid body: customerName: text must not contain NUL (\\u0000) characters');
 });
