@@ -12,8 +12,10 @@ import { authRoutes } from './routes/auth';
 import { followRoutes } from './routes/follows';
 import { notificationRoutes } from './routes/notifications';
 import { productRoutes } from './routes/products';
+import { productStreamRoutes } from './routes/product-stream';
 import { saleRoutes } from './routes/sales';
 import { stockRoutes } from './routes/stock';
+import { webRoutes } from './routes/web';
 
 export function createApp(deps: Dependencies): Express {
   const app = express();
@@ -43,9 +45,12 @@ export function createApp(deps: Dependencies): Express {
   // ROUTES: each feature's router is mounted here (one line each)
   app.use(openApiRoutes());
   app.use(authRoutes(deps));
+  // before productRoutes: its GET /products/:id would otherwise answer GET /products/stream
+  app.use(productStreamRoutes());
   app.use(productRoutes(deps));
   app.use(stockRoutes(deps));
   app.use(saleRoutes(deps));
+  app.use(webRoutes()); // the live page at / and GET /ui-config
   app.use(followRoutes(deps));
   app.use(notificationRoutes(deps));
 

@@ -7,6 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/ensure-deps.sh
+# the live page served at / (skipped when web/dist/ is newer than its sources)
+bash web/build.sh
 npx --no-install tsx stack/cli.ts up
 
 if [ -t 1 ] && [ "${LOG_FORMAT:-}" != "json" ]; then

@@ -8,6 +8,15 @@ cd "$(dirname "$0")/.."
 export APP_ENV=test
 
 bash scripts/ensure-deps.sh
+# the browser tests (test/browser/) drive Debian's Chromium; nothing downloads a browser build
+if [ ! -x /usr/bin/chromium ]; then
+  echo "[test] installing chromium (apt-get) for the browser tests…" >&2
+  sudo_cmd=""; [ "$(id -u)" = "0" ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update >&2
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y chromium >&2
+fi
+# the live page the browser tests open (skipped when web/dist/ is newer than its sources)
+bash web/build.sh
 
 was_running=$(npx --no-install tsx stack/cli.ts status | grep -c running || true)
 stop_stack() {

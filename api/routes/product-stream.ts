@@ -1,0 +1,241 @@
+/**
+ * GET /products/stream: every product's stock as it changes, over Server-Sent Events, for anyone
+ * logged in (the live page's catalog; issue #6).
+ *
+ * The database announces each committed inventory change (the trigger of migration
+ * 20261124000004 runs `pg_notify('inventory_changes', …)`), whichever process made it. Each API
+ * process holds ONE dedicated `pg` connection that LISTENs on that channel, opened when the first
+ * client subscribes, and broadcasts each change to this process's SSE sessions as
+ * `event: stock`, `data: {productId, onHand, reserved, available, status, version}`.
+ *
+ * - The LISTEN is up before a session is answered, so a client that loads GET /products once its
+ *   stream is open cannot miss a change in between; clients keep the highest `version` per product.
+ * - NOTIFYs sent while the connection is down are lost: it is re-opened with backoff and then every
+ *   product's current stock is sent once to the connected sessions (a resync).
+ * - `closeProductStream()` ends the connection (tests, shutdown); open streams then get no more
+ *   events and end with their server.
+ */
+import { createChannel, createSession, type Channel } from 'better-sse';
+import { Router, type RequestHandler } from 'express';
+import { Client } from 'pg';
+import { z } from 'zod';
+import { getConfig } from '../../shared/config';
+import { AppError } from '../../shared/errors';
+import { STOCK_STATUSES } from '../../shared/events';
+import { componentLogger } from '../../shared/logger';
+import { authenticate } from '../auth/middleware';
+import { verifyToken } from '../auth/tokens';
+import { openapi, problemResponse, secured } from '../openapi';
+
+export const INVENTORY_CHANNEL = 'inventory_changes';
+const APPLICATION_NAME = 'sales-saga-product-stream';
+const KEEP_ALIVE_MS = 15_000;
+const RECONNECT_DELAY_MS = { initial: 500, max: 15_000 };
+
+const changeSchema = z.object({
+  product_id: z.string(),
+  on_hand: z.coerce.number().int(),
+  reserved: z.coerce.number().int(),
+  available: z.coerce.number().int(),
+  status: z.enum(STOCK_STATUSES),
+  version: z.coerce.number().int(),
+});
+
+const stockEventSchema = z
+  .object({
+    productId: z.string(),
+    onHand: z.number().int(),
+    reserved: z.number().int(),
+    available: z.number().int(),
+    status: z.enum(STOCK_STATUSES),
+    version: z.number().int().openapi({ description: 'the inventory version; keep the highest per product' }),
+  })
+  .openapi('StockEvent');
+
+export type StockEvent = z.infer<typeof stockEventSchema>;
+
+const toStockEvent = (row: z.infer<typeof changeSchema>): StockEvent => ({
+  productId: row.product_id,
+  onHand: row.on_hand,
+  reserved: row.reserved,
+  available: row.available,
+  status: row.status,
+  version: row.version,
+});
+
+openapi.registerPath({
+  method: 'get', path: '/products/stream', tags: ['products'], security: secured,
+  summary: "Server-Sent Events: every product's stock as it changes",
+  description:
+    'Authenticate with `Authorization: Bearer <token>` or `?access_token=<token>` (EventSource cannot set headers). ' +
+    'Each event: `event: stock`, `data: <StockEvent JSON>`. A comment line is sent every 15 s to keep the connection open. ' +
+    'Load GET /products once the stream is open and keep, per product, the data with the highest `version`.',
+  request: { query: z.object({ access_token: z.string().optional() }) },
+  responses: {
+    200: { description: 'The event stream; each `data` is a StockEvent', content: { 'text/event-stream': { schema: stockEventSchema } } },
+    401: problemResponse('Not authenticated'),
+    503: problemResponse('The database cannot be listened to right now; retry'),
+  },
+});
+
+interface StockFeed {
+  /** resolves once this process LISTENs on the channel (connecting if needed) */
+  start(): Promise<void>;
+  channel: Channel;
+  /** the LISTEN connection's server process id, while it is up */
+  backendPid(): number | undefined;
+  close(): Promise<void>;
+}
+
+function createStockFeed(): StockFeed {
+  const log = componentLogger('product-stream');
+  const url = getConfig().database.url;
+  const channel = createChannel();
+  let client: Client | undefined;
+  let ready: Promise<void> | undefined;
+  let closed = false;
+  let everConnected = false;
+  let failures = 0;
+  let reconnectTimer: NodeJS.Timeout | undefined;
+
+  function onNotification(payload: string | undefined): void {
+    let change: StockEvent;
+    try {
+      change = toStockEvent(changeSchema.parse(JSON.parse(payload ?? '')));
+    } catch {
+      log.warn({ payload }, 'ignoring a malformed inventory change');
+      return;
+    }
+    channel.broadcast(change, 'stock');
+  }
+
+  /** After an outage: what the sessions may have missed is every product's current stock. */
+  async function resync(c: Client): Promise<void> {
+    if (channel.sessionCount === 0) return;
+    const { rows } = await c.query('SELECT product_id, on_hand, reserved, available, status, version FROM inventory ORDER BY product_id');
+    for (const row of rows) channel.broadcast(toStockEvent(changeSchema.parse(row)), 'stock');
+    log.info({ products: rows.length, sessions: channel.sessionCount }, 'resynced stock after reconnecting');
+  }
+
+  function scheduleReconnect(): void {
+    if (closed || reconnectTimer) return;
+    const delay = Math.min(RECONNECT_DELAY_MS.initial * 2 ** failures, RECONNECT_DELAY_MS.max);
+    failures += 1;
+    reconnectTimer = setTimeout(() => {
+      reconnectTimer = undefined;
+      start().catch((err: unknown) => log.warn({ err, attempt: failures }, 'LISTEN connection failed; retrying'));
+    }, delay);
+  }
+
+  function drop(c: Client): void {
+    c.removeAllListeners('end');
+    c.end().catch(() => undefined);
+    if (client !== c) return;
+    client = undefined;
+    ready = undefined;
+    scheduleReconnect();
+  }
+
+  async function connect(): Promise<void> {
+    const c = new Client({ connectionString: url, keepAlive: true, application_name: APPLICATION_NAME });
+    c.on('notification', (msg) => {
+      if (msg.channel === INVENTORY_CHANNEL) onNotification(msg.payload);
+    });
+    c.on('error', (err) => {
+      log.warn({ err }, 'LISTEN connection lost');
+      drop(c);
+    });
+    c.on('end', () => drop(c));
+    try {
+      await c.connect();
+      await c.query(`LISTEN ${INVENTORY_CHANNEL}`);
+    } catch (err) {
+      c.removeAllListeners('end');
+      await c.end().catch(() => undefined);
+      throw err;
+    }
+    if (closed) {
+      c.removeAllListeners('end');
+      await c.end().catch(() => undefined);
+      throw new Error('the product stream is closed');
+    }
+    client = c;
+    failures = 0;
+    log.info('listening for inventory changes');
+    if (everConnected) await resync(c).catch((err: unknown) => log.error({ err }, 'stock resync after reconnect failed'));
+    everConnected = true;
+  }
+
+  function start(): Promise<void> {
+    if (closed) return Promise.reject(new Error('the product stream is closed'));
+    ready ??= connect().catch((err: unknown) => {
+      ready = undefined;
+      if (everConnected) scheduleReconnect(); // sessions are waiting for it
+      throw err;
+    });
+    return ready;
+  }
+
+  return {
+    start,
+    channel,
+    backendPid: () => (client as (Client & { processID?: number }) | undefined)?.processID,
+    async close() {
+      closed = true;
+      clearTimeout(reconnectTimer);
+      const c = client;
+      client = undefined;
+      ready = undefined;
+      if (c) {
+        c.removeAllListeners('end');
+        await c.end().catch(() => undefined);
+      }
+    },
+  };
+}
+
+// one per process (see the header); created on first use so an API that nobody streams from
+// holds no extra connection
+let feed: StockFeed | undefined;
+
+/** Ends this process's LISTEN connection; a later subscriber starts a new one. */
+export async function closeProductStream(): Promise<void> {
+  const current = feed;
+  feed = undefined;
+  await current?.close();
+}
+
+/** Whether this process is LISTENing for inventory changes, and on which server process (health checks, tests). */
+export function productStreamStatus(): { listening: boolean; backendPid?: number } {
+  const backendPid = feed?.backendPid();
+  return { listening: backendPid !== undefined, backendPid };
+}
+
+/** `authenticate`, or the token from `?access_token=` when no Authorization header is sent. */
+const authenticateStream: RequestHandler = async (req, res, next) => {
+  const queryToken = req.query.access_token;
+  if (req.headers.authorization || typeof queryToken !== 'string') return authenticate(req, res, next);
+  const result = await verifyToken(queryToken);
+  if (!result.ok) throw AppError.unauthorized(result.reason === 'expired' ? 'token expired' : 'invalid token');
+  res.locals.user = result.user;
+  next();
+};
+
+export function productStreamRoutes(): Router {
+  const router = Router();
+
+  // mounted before the catalog's GET /products/:id, which would otherwise take "stream" for an id
+  router.get('/products/stream', authenticateStream, async (req, res) => {
+    const current = (feed ??= createStockFeed());
+    try {
+      await current.start();
+    } catch (err) {
+      req.log.warn({ err }, 'cannot LISTEN for inventory changes');
+      throw AppError.unavailable('live stock is unavailable right now (the database cannot be listened to); retry shortly');
+    }
+    const session = await createSession(req, res, { keepAlive: KEEP_ALIVE_MS, headers: { 'X-Accel-Buffering': 'no' } });
+    current.channel.register(session);
+  });
+
+  return router;
+}

@@ -1,0 +1,34 @@
+/** How values read on the page. */
+const money = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+
+/** Prices and totals are minor units (cents); no currency is configured, so none is shown. */
+export const formatMoney = (minor: number): string => money.format(minor / 100);
+
+const STOCK_LABELS: Record<string, string> = { in_stock: 'In stock', low_stock: 'Low stock', out_of_stock: 'Out of stock' };
+export const stockLabel = (status: string): string => STOCK_LABELS[status] ?? status;
+
+const SALE_LABELS: Record<string, string> = { RESERVED: 'Reserved', COMPLETED: 'Completed', CANCELLED: 'Cancelled' };
+export const saleLabel = (status: string): string => SALE_LABELS[status] ?? status;
+
+export const PAYMENT_METHODS = [
+  ['CASH', 'Cash'],
+  ['CREDIT_CARD', 'Credit card'],
+  ['DEBIT_CARD', 'Debit card'],
+  ['TRANSFER', 'Bank transfer'],
+  ['OTHER', 'Other'],
+] as const;
+export const paymentLabel = (method: string): string => PAYMENT_METHODS.find(([value]) => value === method)?.[1] ?? method;
+
+/** "4:05" or "1:02:03" until `until`; "0:00" once it has passed. */
+export function countdown(until: number, now = Date.now()): string {
+  const total = Math.max(0, Math.ceil((until - now) / 1000));
+  const hours = Math.floor(total / 3600);
+  const minutes = Math.floor((total % 3600) / 60);
+  const seconds = String(total % 60).padStart(2, '0');
+  return hours > 0 ? `${hours}:${String(minutes).padStart(2, '0')}:${seconds}` : `${minutes}:${seconds}`;
+}
+
+const timeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+export const formatTime = (iso: string): string => timeFormat.format(new Date(iso));
+
+export const shortId = (id: string): string => id.slice(0, 8);

@@ -1,0 +1,96 @@
+/**
+ * The live page: log in, then the catalog with live stock, the caller's live notification feed and
+ * the sales. Everything comes from the API this page is served by; the two live streams are
+ * Server-Sent Events (no polling).
+ */
+import { api, currentToken, describeError, handleUnauthorized, setToken, type UiConfig, type User } from './api';
+import { h, setChildren } from './dom';
+import { loginView } from './login';
+import { notificationsPanel } from './notifications';
+import { productsPanel } from './products';
+import { salesPanel } from './sales';
+import type { StreamState } from './stream';
+
+const root = document.getElementById('app')!;
+let disposeDashboard: (() => void) | undefined;
+
+function showLogin(config: UiConfig, notice?: string): void {
+  disposeDashboard?.();
+  disposeDashboard = undefined;
+  setChildren(root, loginView(config, (user) => showDashboard(config, user), notice));
+  document.title = 'sales-saga · log in';
+  document.getElementById('login-email')?.focus();
+}
+
+function liveIndicator(): { element: HTMLElement; set(stream: string, state: StreamState): void } {
+  const states = new Map<string, StreamState>();
+  const element = h('span', { class: 'live', role: 'status' });
+  const set = (stream: string, state: StreamState): void => {
+    states.set(stream, state);
+    const all = [...states.values()];
+    const live = all.length === 2 && all.every((s) => s === 'open');
+    element.className = `live ${live ? 'on' : 'off'}`;
+    element.textContent = live ? 'Live' : all.includes('reconnecting') ? 'Reconnecting…' : 'Connecting…';
+  };
+  set('products', 'connecting');
+  return { element, set };
+}
+
+function showDashboard(config: UiConfig, user: User): void {
+  disposeDashboard?.();
+  const live = liveIndicator();
+  const sales = salesPanel(user, config);
+  const products = productsPanel(user, { onSaleCreated: (sale) => sales.added(sale), onStreamState: (s) => live.set('products', s) });
+  const notifications = notificationsPanel({
+    onNotification: (n) => {
+      if (n.kind === 'sale') sales.refresh();
+    },
+    onStreamState: (s) => live.set('notifications', s),
+  });
+
+  const logout = h('button', { type: 'button', class: 'link' }, 'Log out');
+  logout.addEventListener('click', () => {
+    setToken(null);
+    showLogin(config, undefined);
+  });
+
+  setChildren(
+    root,
+    h(
+      'header',
+      { class: 'topbar' },
+      h('h1', {}, 'sales-saga'),
+      live.element,
+      h('div', { class: 'who' }, h('span', {}, user.name), h('span', { class: `badge role-${user.role}` }, user.role), logout),
+    ),
+    h('main', { class: 'dashboard' }, products.element, notifications.element, sales.element),
+  );
+  disposeDashboard = () => {
+    products.dispose();
+    notifications.dispose();
+    sales.dispose();
+  };
+}
+
+async function boot(): Promise<void> {
+  let config: UiConfig;
+  try {
+    config = await api<UiConfig>('GET', '/ui-config', undefined, { auth: false });
+  } catch (err) {
+    setChildren(root, h('main', { class: 'login' }, h('h1', {}, 'sales-saga'), h('p', { class: 'message error', role: 'alert' }, `The page cannot start. ${describeError(err)}`)));
+    return;
+  }
+  handleUnauthorized((reason) => {
+    setToken(null);
+    showLogin(config, `Your session has ended (${reason}). Please log in again.`);
+  });
+  if (!currentToken()) return showLogin(config);
+  try {
+    showDashboard(config, await api<User>('GET', '/me'));
+  } catch (err) {
+    // a 401 has already shown the login form with its reason
+    if (currentToken()) showLogin(config, describeError(err));
+  }
+}
+
+void boot();
