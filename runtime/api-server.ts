@@ -4,6 +4,7 @@ import { Partitioners } from 'kafkajs';
 import { createApp } from '../api/app';
 import type { Dependencies } from '../api/dependencies';
 import { createNotificationHub } from '../api/notifications/hub';
+import { closeProductStream } from '../api/routes/product-stream';
 import { getConfig } from '../shared/config';
 import { createDb } from '../shared/db';
 import { createKafka } from '../shared/kafka';
@@ -42,7 +43,7 @@ export async function startApiServer(): Promise<Stoppable & { server: Server; ur
         server.close(() => resolve());
         server.closeAllConnections();
       });
-      await Promise.allSettled([notificationHub.close(), kafkaAdmin.disconnect(), producer.disconnect(), temporal.connection.close()]);
+      await Promise.allSettled([notificationHub.close(), closeProductStream(), kafkaAdmin.disconnect(), producer.disconnect(), temporal.connection.close()]);
       await db.destroy();
     },
   };
