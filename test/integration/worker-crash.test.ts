@@ -21,7 +21,8 @@ const children: ChildProcess[] = [];
 
 function startWorkerProcess(): Promise<ChildProcess> {
   const repo = resolve(__dirname, '../..');
-  const child = spawn(resolve(repo, 'node_modules/.bin/tsx'), ['bin/worker.ts'], {
+  // node itself with tsx's loader (not the tsx wrapper), so the PID we SIGKILL is the worker's own
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bin/worker.ts'], {
     cwd: repo,
     env: { ...process.env, APP_ENV: 'test', TEMPORAL_TASK_QUEUE: taskQueue, LOG_LEVEL: 'info', WORKER_METRICS_ADDRESS: `127.0.0.1:${20000 + Math.floor(Math.random() * 20000)}` },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -60,8 +61,9 @@ test('SIGKILL after reservation, completion while down, restart: the saga finish
   expect(created.status).toBe(201);
   expect(await stockOf(ctx.db, productId)).toMatchObject({ reserved: 2 });
 
+  const killed = new Promise((r) => first.once('exit', (_code, signal) => r(signal)));
   first.kill('SIGKILL');
-  await new Promise((r) => first.once('exit', r));
+  expect(await killed).toBe('SIGKILL');
 
   // asked while no worker runs: the update waits for one
   const completion = request(ctx.app).patch(`/sales/${created.body.id}/status`).set(bearer(staff)).send({ status: 'COMPLETED', paymentMethod: 'CASH' }).then((r) => r);
