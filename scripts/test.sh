@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `npm test`: the whole suite against the real servers. Installs dependencies if needed, starts the
 # local stack (unless DATABASE_URL / KAFKA_BROKERS / TEMPORAL_ADDRESS point elsewhere), typechecks,
-# lints, runs jest, and ends with the plain line "N passed, N failed" read from jest's JSON.
+# lints, runs jest, then the fault-injection suite (test/chaos, on its own private stack), and ends
+# with the plain line "N passed, N failed" read from the jest JSON of both.
 # Servers this script started are stopped again at the end; ones already running are left alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,7 +36,20 @@ rc=0
 # --forceExit: a leaked client must not hang CI for its whole time budget; leaks still show as warnings
 npx --no-install jest --json --outputFile=.artifacts/jest.json --forceExit "$@" || rc=$?
 # stop what we started before the summary, so "N passed, N failed" is the last line printed
+# (and before the chaos suite, which then has the machine's cores to itself)
 trap - EXIT
 stop_stack
-node scripts/jest-summary.js .artifacts/jest.json || rc=1
+results=.artifacts/jest.json
+
+# The fault-injection suite (issue #7, `npm run test:chaos`) on its own private stack (other ports,
+# .state/chaos), after the main suite. Skipped for a filtered run (arguments given) or SKIP_CHAOS=1.
+# Its jest JSON is merged with the main one, so the closing line counts both.
+if [ $# -eq 0 ] && [ "${SKIP_CHAOS:-0}" != "1" ]; then
+  echo "[test] fault-injection suite (test/chaos, private stack)" >&2
+  rm -f .artifacts/jest-chaos.json
+  npx --no-install jest -c test/chaos/jest.config.js --json --outputFile=.artifacts/jest-chaos.json --forceExit || rc=$?
+  node test/chaos/merge-jest-json.js .artifacts/jest-all.json .artifacts/jest.json .artifacts/jest-chaos.json
+  results=.artifacts/jest-all.json
+fi
+node scripts/jest-summary.js "$results" || rc=1
 exit $rc

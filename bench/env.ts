@@ -1,0 +1,21 @@
+/**
+ * The benchmark's private stack (its own ports and state dir, so neither the shared servers nor
+ * other test runs are touched), applied to process.env on import: bench/run.ts imports this first,
+ * before anything reads the configuration (shared/config.ts parses process.env once per process).
+ */
+import { join, resolve } from 'node:path';
+
+const repo = resolve(__dirname, '..');
+for (const name of ['DATABASE_URL', 'KAFKA_BROKERS', 'TEMPORAL_ADDRESS', 'TEMPORAL_TASK_QUEUE', 'TEMPORAL_UI_URL', 'PORT', 'WORKER_METRICS_ADDRESS', 'DATABASE_POOL_MAX']) {
+  delete process.env[name];
+}
+Object.assign(process.env, {
+  APP_ENV: 'development',
+  SEED_DEMO_DATA: 'false',
+  LOG_LEVEL: 'warn', // the bench process itself; the app processes log at info
+  STACK_STATE_DIR: process.env.BENCH_STATE_DIR || join(repo, '.state', 'bench'),
+  LOCAL_PG_PORT: process.env.BENCH_PG_PORT || '35433',
+  LOCAL_KAFKA_PORT: process.env.BENCH_KAFKA_PORT || '49092',
+  LOCAL_TEMPORAL_PORT: process.env.BENCH_TEMPORAL_PORT || '37233',
+  TEMPORAL_UI_PORT: process.env.BENCH_TEMPORAL_UI_PORT || '38233',
+});

@@ -1,0 +1,584 @@
+/**
+ * `npm run bench` (issue #7): the saga through REST against bare Temporal, on one private stack
+ * with the same settings, plus notification latency, the reservation SQL, consumer lag drain, peak
+ * RSS, CPU per lifecycle by process (the profile), and a few tuning runs. Prints the tables and
+ * writes .artifacts/bench/bench-<timestamp>.json, bench/results/latest.json and latest.md.
+ *
+ * Baselines (bench/baseline/, own task queue, own worker in this process with WORKER_DEFAULTS):
+ * `bare` (update-with-start + one update + finish, nothing else), and for the profile the same
+ * four steps as the saga as no-op activities (`shaped`) and as no-op local activities.
+ *
+ * The stack is the bench's own (ports 35433/49092/37233, state in .state/bench, wiped at start and
+ * stopped at the end; BENCH_KEEP_STACK=1 leaves it running), so nothing another test run does on
+ * the shared servers lands in the numbers, and the shared servers are never restarted. The CPU is
+ * shared all the same: the report records the load average.
+ * The app runs as deployed: bin/api.ts, the worker (bench/worker-process.ts = bin/worker.ts with
+ * tunable options) and the consumers as separate processes, LOG_LEVEL=info.
+ *
+ * Knobs: BENCH_SECONDS (per closed-loop level, default 12), BENCH_LEVELS (default 1,8,32,128),
+ * BENCH_HALF_SECONDS (default 20), BENCH_SQL_SECONDS (default 3), BENCH_SKIP_TUNING=1.
+ */
+import { randomUUID } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, release, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+// first: the bench's private stack settings, before anything reads the configuration
+import './env';
+import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { Partitioners } from 'kafkajs';
+import type { Knex } from 'knex';
+import { createApp } from '../api/app';
+import { createNotificationHub, type NotificationHub } from '../api/notifications/hub';
+import { ANALYTICS_GROUP, NOTIFY_GROUPS } from '../consumers';
+import { ANALYTICS_TOPICS } from '../consumers/analytics';
+import { WORKER_DEFAULTS } from '../runtime/worker';
+import { getConfig } from '../shared/config';
+import { createDb } from '../shared/db';
+import { createKafka } from '../shared/kafka';
+import { createTemporalClient } from '../shared/temporal';
+import { EVENT_TOPICS } from '../shared/topics';
+import { stackDown, stackUp } from '../stack';
+import { readPid } from '../stack/proc';
+import { clusterDir } from '../stack/postgres';
+import { stateDir, stateFile } from '../stack/paths';
+import { devServerArgs } from '../stack/temporal';
+import { createProduct } from '../test/helpers/catalog';
+import { listen, openSse, type SseClient } from '../test/helpers/sse';
+import { createUser } from '../test/helpers/users';
+import { APP_SPECS, AppProcesses, freePort, peakRssMiB, type AppSpec } from '../test/chaos/support/apps';
+import { ApiClient } from '../test/chaos/support/http';
+import { baselineActivities } from './baseline/activities';
+import { baselineComplete, baselineReserve, type baselineWorkflow } from './baseline/workflows';
+import { cpuSeconds, perUnit, postmasterPid, snapshot, type CpuSnapshot } from './lib/cpu';
+import { closedLoop, openLoop, type Lifecycle, type LoadResult } from './lib/loadgen';
+import { groupLag, waitDrained } from './lib/lag';
+import { reservationSql, type SqlRound } from './lib/sql';
+import { summarize, type Summary } from './lib/stats';
+
+const repo = resolve(__dirname, '..');
+const SECONDS = Number(process.env.BENCH_SECONDS || 12);
+const LEVELS = (process.env.BENCH_LEVELS || '1,8,32,128').split(',').map(Number);
+const HALF_SECONDS = Number(process.env.BENCH_HALF_SECONDS || 20);
+const SQL_SECONDS = Number(process.env.BENCH_SQL_SECONDS || 3);
+const BASELINE_QUEUE = 'bench-baseline';
+
+const say = (m: string) => process.stderr.write(`[bench] ${m}\n`);
+const r1 = (x: number) => Math.round(x * 10) / 10;
+
+const CONSUMER_GROUPS: Record<string, string[]> = {
+  [NOTIFY_GROUPS.admin]: [...EVENT_TOPICS],
+  [NOTIFY_GROUPS.sales]: [...EVENT_TOPICS],
+  [NOTIFY_GROUPS.customers]: [...EVENT_TOPICS],
+  [ANALYTICS_GROUP]: [...ANALYTICS_TOPICS],
+};
+
+interface TuningRun {
+  name: string;
+  change: string;
+  concurrency: number;
+  result: LoadResult;
+}
+
+/** CPU seconds the whole machine spent busy (all processes), from /proc/stat. */
+function machineBusySeconds(): number {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = fields;
+  return (user + nice + system + irq + softirq + steal) / 100;
+}
+
+function loadavg(): string {
+  return existsSync('/proc/loadavg') ? readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ') : 'n/a';
+}
+
+function machine() {
+  const cpu = cpus();
+  return {
+    cpu: cpu[0]?.model ?? 'unknown',
+    cores: cpu.length,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    kernel: release(),
+    node: process.version,
+  };
+}
+
+async function pgSettings(db: Knex): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const name of ['server_version', 'synchronous_commit', 'fsync', 'shared_buffers', 'max_connections', 'wal_level']) {
+    const { rows } = await db.raw<{ rows: Record<string, string>[] }>(`SHOW ${name}`);
+    out[name] = Object.values(rows[0] ?? {})[0] ?? '';
+  }
+  return out;
+}
+
+function kafkaVersion(): string {
+  return /<kafka\.version>([^<]+)</.exec(readFileSync(join(repo, 'infra', 'kafka', 'pom.xml'), 'utf8'))?.[1] ?? 'unknown';
+}
+
+class Bench {
+  apps!: AppProcesses;
+  api!: ApiClient;
+  db!: Knex;
+  temporal!: Client;
+  token = '';
+  adminToken = '';
+  products: string[] = [];
+  baselineWorker?: Worker;
+  baselineRun?: Promise<void>;
+  baselineConnection?: NativeConnection;
+  admin = createKafka('-bench').admin();
+  port = 0;
+  metricsPort = 0;
+
+  /** CPU seconds so far of each component (the app processes, the servers, this process). */
+  cpu(): CpuSnapshot {
+    const u = process.cpuUsage();
+    return snapshot({
+      'temporal server': () => cpuSeconds(readPid(stateFile('temporal', 'temporal.pid'))),
+      kafka: () => cpuSeconds(readPid(stateFile('kafka', 'kafka.pid'))),
+      postgres: () => cpuSeconds(postmasterPid(join(clusterDir(), 'data')), true),
+      api: () => cpuSeconds(this.apps.pid('api')),
+      worker: () => cpuSeconds(this.apps.pid('worker')),
+      consumers: () => cpuSeconds(this.apps.pid('consumers')),
+      'bench (load, baseline worker)': () => (u.user + u.system) / 1e6,
+      'whole machine': machineBusySeconds,
+    });
+  }
+
+  /** Runs a load and profiles it: CPU ms per lifecycle per component, and how busy the machine was. */
+  async profiled(run: () => Promise<LoadResult>): Promise<{ result: LoadResult; cpuMsPerLifecycle: Record<string, number> }> {
+    const before = this.cpu();
+    const result = await run();
+    const after = this.cpu();
+    // everything that ran between the snapshots, including lifecycles that ended after the window
+    const cpuMsPerLifecycle = perUnit(before, after, result.finished);
+    const ours = Object.entries(cpuMsPerLifecycle).filter(([k]) => k !== 'whole machine').reduce((a, [, v]) => a + v, 0);
+    cpuMsPerLifecycle['other processes'] = Math.round(((cpuMsPerLifecycle['whole machine'] ?? 0) - ours) * 10) / 10;
+    return { result, cpuMsPerLifecycle };
+  }
+
+  workerSpec(options: Record<string, unknown> = {}, env: NodeJS.ProcessEnv = {}): AppSpec {
+    return { script: 'bench/worker-process.ts', readyMarker: 'worker running', env: { BENCH_WORKER_OPTIONS: JSON.stringify(options), ...env } };
+  }
+
+  async start(): Promise<void> {
+    this.port = await freePort();
+    this.metricsPort = await freePort();
+    this.apps = new AppProcesses({
+      dir: join(stateDir(), 'apps'),
+      tag: 'bench',
+      env: { ...process.env, LOG_LEVEL: 'info', PORT: String(this.port), WORKER_METRICS_ADDRESS: `127.0.0.1:${this.metricsPort}` },
+    });
+    await this.apps.run('migrate', APP_SPECS.migrate);
+    await Promise.all([this.apps.start('worker', this.workerSpec()), this.apps.start('consumers', APP_SPECS.consumers), this.apps.start('api', APP_SPECS.api)]);
+    this.api = new ApiClient(`http://127.0.0.1:${this.port}`);
+    await this.api.waitReady();
+    this.db = createDb();
+    this.temporal = await createTemporalClient();
+    await this.admin.connect();
+
+    const staff = await createUser(this.db, { role: 'sales' });
+    this.token = await this.api.login(staff.email, staff.password);
+    const admin = await createUser(this.db, { role: 'admin' });
+    this.adminToken = await this.api.login(admin.email, admin.password);
+    // many products with plenty of stock: the lifecycle benchmark measures the saga, not one hot row
+    for (let i = 0; i < 64; i++) this.products.push(await createProduct(this.db, 10_000_000, { price: 1000 + i }));
+
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+    this.baselineConnection = await NativeConnection.connect({ address: getConfig().temporal.address });
+    this.baselineWorker = await Worker.create({
+      connection: this.baselineConnection,
+      namespace: getConfig().temporal.namespace,
+      taskQueue: BASELINE_QUEUE,
+      workflowsPath: require.resolve('./baseline/workflows'),
+      activities: baselineActivities,
+      ...WORKER_DEFAULTS,
+    });
+    this.baselineRun = this.baselineWorker.run();
+  }
+
+  /** POST /sales (one random product) then PATCH …/status COMPLETED, as a client would. */
+  saga(onCompleted?: (saleId: string, completedAt: string) => void): Lifecycle {
+    return {
+      create: async () => {
+        const productId = this.products[Math.floor(Math.random() * this.products.length)]!;
+        const res = await this.api.request<{ id: string }>('POST', '/sales', {
+          token: this.token,
+          body: { customerName: 'Bench Customer', customerEmail: 'bench@example.com', items: [{ productId, quantity: 1 }] },
+          timeoutMs: 60_000,
+        });
+        if (res.status !== 201) throw new Error(`POST /sales ${res.status || res.error} ${JSON.stringify(res.body).slice(0, 200)}`);
+        return res.body.id;
+      },
+      complete: async (created) => {
+        const id = created as string;
+        const res = await this.api.request<{ completedAt: string }>('PATCH', `/sales/${id}/status`, { token: this.token, body: { status: 'COMPLETED', paymentMethod: 'CASH' }, timeoutMs: 60_000 });
+        if (res.status !== 200) throw new Error(`PATCH ${res.status || res.error} ${JSON.stringify(res.body).slice(0, 200)}`);
+        onCompleted?.(id, res.body.completedAt);
+      },
+    };
+  }
+
+  /** The same client pattern against the baseline workflow, straight through the Temporal client. */
+  baseline(shape: 'bare' | 'shaped' | 'shaped-local'): Lifecycle {
+    return {
+      create: async () => {
+        const id = randomUUID();
+        const start = new WithStartWorkflowOperation<typeof baselineWorkflow>('baselineWorkflow', {
+          workflowId: `bench-${id}`,
+          taskQueue: BASELINE_QUEUE,
+          args: [id, shape],
+          workflowIdConflictPolicy: 'USE_EXISTING',
+        });
+        await this.temporal.workflow.executeUpdateWithStart(baselineReserve, { args: [id], updateId: `reserve-${id}`, startWorkflowOperation: start });
+        return id;
+      },
+      complete: async (created) => {
+        await this.temporal.workflow.getHandle(`bench-${created as string}`).executeUpdate(baselineComplete, { args: [] });
+      },
+    };
+  }
+
+  async drain(label: string, timeoutMs = 180_000): Promise<{ ms?: number; lagAtStart: number }> {
+    const { ms, lagAtStart } = await waitDrained(this.admin, CONSUMER_GROUPS, timeoutMs);
+    const total = Object.values(lagAtStart).reduce((a, b) => a + b, 0);
+    say(`${label}: consumer lag ${total} records at load stop, drained in ${ms === undefined ? `> ${timeoutMs} ms` : `${ms} ms`}`);
+    return { ms, lagAtStart: total };
+  }
+
+  async restartWorker(options: Record<string, unknown>, env: NodeJS.ProcessEnv = {}): Promise<void> {
+    await this.apps.stop('worker');
+    await this.apps.start('worker', this.workerSpec(options, env));
+  }
+
+  async restartApi(env: NodeJS.ProcessEnv): Promise<void> {
+    await this.apps.stop('api');
+    await this.apps.start('api', { ...APP_SPECS.api, env });
+    await this.api.waitReady();
+  }
+
+  /** An SSE stream of the admin's notifications: the API's own, or the project's hub served here. */
+  async sse(): Promise<{ client: SseClient; via: string; close(): Promise<void> }> {
+    const direct = await openSse(`${this.api.baseUrl}/notifications/stream`, { Authorization: `Bearer ${this.adminToken}` });
+    if (direct.status === 200) return { client: direct, via: 'GET /notifications/stream of bin/api.ts', close: async () => direct.close() };
+    direct.close();
+    // bin/api.ts does not serve the stream (503: no notification hub wired into runtime/api-server.ts):
+    // serve the same route with the project's hub (api/notifications/hub.ts) from this process
+    say(`bin/api.ts answers ${direct.status} on /notifications/stream; serving the route with the project's hub from the bench process`);
+    const hub: NotificationHub = await createNotificationHub({ db: this.db });
+    const kafka = createKafka('-bench-sse');
+    const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    const server = await listen(createApp({ db: this.db, kafkaAdmin: this.admin, producer, temporal: this.temporal, notificationHub: hub }));
+    const client = await openSse(`${server.url}/notifications/stream`, { Authorization: `Bearer ${this.adminToken}` });
+    if (client.status !== 200) throw new Error(`SSE stream answered ${client.status}: ${client.errorBody}`);
+    return {
+      client,
+      via: `GET /notifications/stream served in the bench process (api/notifications/hub.ts; bin/api.ts answered ${direct.status})`,
+      close: async () => {
+        client.close();
+        await server.close();
+        await hub.close();
+        await producer.disconnect();
+      },
+    };
+  }
+
+  async stop(): Promise<void> {
+    this.baselineWorker?.shutdown();
+    await this.baselineRun?.catch(() => undefined);
+    await this.baselineConnection?.close();
+    await this.admin.disconnect().catch(() => undefined);
+    await this.apps?.stopAll();
+    await this.temporal?.connection.close();
+    await this.db?.destroy();
+  }
+}
+
+function fmt(s: Summary): string {
+  return `${s.p50} / ${s.p95} / ${s.p99}`;
+}
+
+interface Report {
+  startedAt: string;
+  /** /proc/loadavg at the start and the end: other work on the machine skews every number here */
+  loadAverage: { start: string; end: string };
+  durationS: number;
+  machine: ReturnType<typeof machine>;
+  settings: Record<string, unknown>;
+  levels: {
+    concurrency: number;
+    saga: LoadResult;
+    bare: LoadResult;
+    shaped: LoadResult;
+    /** the same four steps as local activities */
+    local: LoadResult;
+    drainMs?: number;
+    lagAtStop: number;
+    /** CPU ms per lifecycle by component; consumers' work on the saga's events continues after the window (see drain) */
+    cpuMsPerLifecycle: { saga: Record<string, number>; bare: Record<string, number>; shaped: Record<string, number>; local: Record<string, number> };
+  }[];
+  halfLoad?: {
+    ratePerS: number;
+    saga: LoadResult;
+    bare: LoadResult;
+    notification: { via: string; fromResponse: Summary; fromOccurredAt: Summary; missing: number; drainMs?: number };
+  };
+  tuning: TuningRun[];
+  sql: SqlRound[];
+  peakRssMiB: Record<string, number>;
+  targets: { name: string; target: string; value: string; met: boolean }[];
+}
+
+function markdown(r: Report): string {
+  const lines: string[] = [];
+  lines.push(
+    `Run ${r.startedAt} on ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memoryGiB} GiB, Linux ${r.machine.kernel}, Node ${r.machine.node}; ${r.durationS.toFixed(0)} s in all.`,
+    `Load average (1/5/15 min) at start ${r.loadAverage.start}, at end ${r.loadAverage.end}: anything above ~2 on this 2-core machine means other work shared the CPU.`,
+    '',
+  );
+  lines.push('**Saga lifecycle through REST vs bare Temporal** (closed loop; latencies in ms, p50 / p95 / p99; ratio = saga / baseline throughput)', '');
+  lines.push('| clients | saga lifecycles/s | POST /sales | PATCH COMPLETED | bare lifecycles/s | bare update-with-start | bare update | **ratio** | 4 no-op activities: lifecycles/s (ratio) | 4 no-op local activities: lifecycles/s (ratio) | lag drain after saga |');
+  lines.push('|---|---|---|---|---|---|---|---|---|---|---|');
+  for (const l of r.levels) {
+    lines.push(
+      `| ${l.concurrency} | ${l.saga.throughput}${l.saga.errors ? ` (${l.saga.errors} errors)` : ''} | ${fmt(l.saga.create)} | ${fmt(l.saga.complete)} | ${l.bare.throughput} | ${fmt(l.bare.create)} | ${fmt(l.bare.complete)} | **${r1(l.saga.throughput / l.bare.throughput)}** | ${l.shaped.throughput} (${r1(l.saga.throughput / l.shaped.throughput)}) | ${l.local.throughput} (${r1(l.saga.throughput / l.local.throughput)}) | ${l.drainMs === undefined ? 'timeout' : `${(l.drainMs / 1000).toFixed(1)} s (${l.lagAtStop} records)`} |`,
+    );
+  }
+  const top = r.levels.reduce((best, l) => (l.saga.throughput > best.saga.throughput ? l : best), r.levels[0]!);
+  if (top) {
+    lines.push('', `**Where the CPU goes** (ms of CPU per lifecycle by process, at ${top.concurrency} clients, the saga's peak; 2 cores = 2000 ms of CPU per second)`, '');
+    lines.push('| process | saga | bare baseline | 4 no-op activities | 4 no-op local activities |', '|---|---|---|---|---|');
+    for (const k of Object.keys(top.cpuMsPerLifecycle.saga)) {
+      const c = top.cpuMsPerLifecycle;
+      lines.push(`| ${k} | ${c.saga[k]} | ${c.bare[k] ?? ''} | ${c.shaped[k] ?? ''} | ${c.local[k] ?? ''} |`);
+    }
+  }
+  if (r.halfLoad) {
+    const h = r.halfLoad;
+    lines.push('', `**At half the saga's saturating load** (open loop, ${h.ratePerS} lifecycles/s for both)`, '');
+    lines.push('| what | p50 / p95 / p99 ms | n |', '|---|---|---|');
+    const c1 = r.levels.find((l) => l.concurrency === 1);
+    lines.push(`| saga POST /sales | ${fmt(h.saga.create)} | ${h.saga.create.n} |`);
+    lines.push(`| saga PATCH COMPLETED | ${fmt(h.saga.complete)} | ${h.saga.complete.n} |`);
+    lines.push(`| bare update-with-start | ${fmt(h.bare.create)} | ${h.bare.create.n} |`);
+    lines.push(`| bare update | ${fmt(h.bare.complete)} | ${h.bare.complete.n} |`);
+    lines.push(`| notification: PATCH response → SSE arrival | ${fmt(h.notification.fromResponse)} | ${h.notification.fromResponse.n} (${h.notification.missing} missing) |`);
+    lines.push(`| notification: event occurred_at → SSE arrival | ${fmt(h.notification.fromOccurredAt)} | ${h.notification.fromOccurredAt.n} |`);
+    if (c1) {
+      lines.push(`| (1 client) 4 no-op activities: update-with-start | ${fmt(c1.shaped.create)} | ${c1.shaped.create.n} |`);
+      lines.push(`| (1 client) 4 no-op local activities: update-with-start | ${fmt(c1.local.create)} | ${c1.local.create.n} |`);
+    }
+    lines.push('', `SSE via ${h.notification.via}.`);
+  }
+  if (r.tuning.length) {
+    lines.push('', '**Tuning** (saga, closed loop; one change at a time against the defaults)', '');
+    lines.push('| run | change | clients | lifecycles/s | POST p50/p95/p99 | PATCH p50/p95/p99 |', '|---|---|---|---|---|---|');
+    for (const t of r.tuning) lines.push(`| ${t.name} | ${t.change} | ${t.concurrency} | ${t.result.throughput} | ${fmt(t.result.create)} | ${fmt(t.result.complete)} |`);
+  }
+  lines.push('', '**Reservation SQL on one hot product** (ops/s; latency p50 / p95 / p99 ms)', '');
+  lines.push('| connections | project statement (tx + ledger row) | plain UPDATE | pgbench plain UPDATE | project / plain | one-statement UPDATE+ledger (suggestion) |', '|---|---|---|---|---|---|');
+  for (const c of [...new Set(r.sql.map((s) => s.connections))]) {
+    const p = r.sql.find((s) => s.connections === c && s.statement.startsWith('project'));
+    const u = r.sql.find((s) => s.connections === c && s.statement.startsWith('plain'));
+    const g = r.sql.find((s) => s.connections === c && s.statement.startsWith('pgbench'));
+    const o = r.sql.find((s) => s.connections === c && s.statement.startsWith('one-statement'));
+    lines.push(
+      `| ${c} | ${p?.opsPerS} (${p?.latency ? fmt(p.latency) : ''}) | ${u?.opsPerS} (${u?.latency ? fmt(u.latency) : ''}) | ${g?.opsPerS ?? 'n/a'} | ${p && u ? r1(p.opsPerS / u.opsPerS) : ''} | ${o ? `${o.opsPerS} (${r1(o.opsPerS / (u?.opsPerS ?? 1))}× plain)` : ''} |`,
+    );
+  }
+  lines.push('', `**Peak RSS** (VmHWM, MiB): ${Object.entries(r.peakRssMiB).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  lines.push('', '**Targets**', '', '| target | wanted | measured | met |', '|---|---|---|---|');
+  for (const t of r.targets) lines.push(`| ${t.name} | ${t.target} | ${t.value} | ${t.met ? 'yes' : 'no'} |`);
+  const s = r.settings as { temporalDevServer: string[]; worker: unknown; postgres: unknown; kafka: unknown; app: unknown };
+  lines.push('', '**Settings**', '');
+  lines.push(`- Temporal dev server: \`temporal ${s.temporalDevServer.join(' ')}\``);
+  lines.push(`- Worker options (saga and baseline): \`${JSON.stringify(s.worker)}\``);
+  lines.push(`- PostgreSQL: \`${JSON.stringify(s.postgres)}\``);
+  lines.push(`- Kafka: \`${JSON.stringify(s.kafka)}\``);
+  lines.push(`- App: \`${JSON.stringify(s.app)}\``);
+  return `${lines.join('\n')}\n`;
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const startedAt = new Date().toISOString();
+  const keepStack = process.env.BENCH_KEEP_STACK === '1';
+  say(`private stack in ${stateDir()} (fresh)`);
+  AppProcesses.killLeftovers(join(stateDir(), 'apps'), stateDir());
+  await stackDown();
+  rmSync(clusterDir(), { recursive: true, force: true });
+  rmSync(stateDir(), { recursive: true, force: true });
+  await stackUp();
+
+  const bench = new Bench();
+  const report: Report = {
+    startedAt,
+    loadAverage: { start: loadavg(), end: '' },
+    durationS: 0,
+    machine: machine(),
+    settings: {},
+    levels: [],
+    tuning: [],
+    sql: [],
+    peakRssMiB: {},
+    targets: [],
+  };
+  try {
+    await bench.start();
+    const cfg = getConfig();
+    report.settings = {
+      temporalDevServer: devServerArgs(),
+      sqlitePragmas: devServerArgs().flatMap((a, i, all) => (all[i - 1] === '--sqlite-pragma' ? [a] : [])),
+      worker: { ...WORKER_DEFAULTS, note: 'SDK defaults otherwise (pollers: min(10, slots)); the baseline worker uses the same' },
+      postgres: await pgSettings(bench.db),
+      kafka: { version: kafkaVersion(), partitions: cfg.kafka.partitions, producer: 'idempotent, maxInFlightRequests 1, acks -1 (shared/kafka.ts, activities/publish.ts)' },
+      app: { databasePoolMax: cfg.database.poolMax, logLevel: 'info', reservationTtlSeconds: cfg.saga.reservationTtlSeconds, processes: 'bin/api.ts, worker, consumers: one process each' },
+      durations: { levelSeconds: SECONDS, halfLoadSeconds: HALF_SECONDS, sqlSeconds: SQL_SECONDS },
+    };
+
+    say('warm-up');
+    await closedLoop(bench.saga(), 8, 4);
+    await closedLoop(bench.baseline('bare'), 8, 3);
+    await closedLoop(bench.baseline('shaped'), 8, 3);
+    await closedLoop(bench.baseline('shaped-local'), 8, 3);
+    await bench.drain('warm-up');
+
+    for (const c of LEVELS) {
+      const { result: saga, cpuMsPerLifecycle: sagaCpu } = await bench.profiled(() => closedLoop(bench.saga(), c, SECONDS));
+      say(`saga    c=${c}: ${saga.throughput}/s create ${fmt(saga.create)} complete ${fmt(saga.complete)} errors ${saga.errors} ${saga.errorSamples[0] ?? ''}`);
+      const drain = await bench.drain(`after saga c=${c}`);
+      const { result: bare, cpuMsPerLifecycle: bareCpu } = await bench.profiled(() => closedLoop(bench.baseline('bare'), c, SECONDS));
+      say(`bare    c=${c}: ${bare.throughput}/s create ${fmt(bare.create)} complete ${fmt(bare.complete)} errors ${bare.errors}`);
+      const { result: shaped, cpuMsPerLifecycle: shapedCpu } = await bench.profiled(() => closedLoop(bench.baseline('shaped'), c, SECONDS));
+      say(`shaped  c=${c}: ${shaped.throughput}/s create ${fmt(shaped.create)} complete ${fmt(shaped.complete)} errors ${shaped.errors}`);
+      const { result: local, cpuMsPerLifecycle: localCpu } = await bench.profiled(() => closedLoop(bench.baseline('shaped-local'), c, SECONDS));
+      say(`local   c=${c}: ${local.throughput}/s create ${fmt(local.create)} complete ${fmt(local.complete)} errors ${local.errors}`);
+      report.levels.push({ concurrency: c, saga, bare, shaped, local, drainMs: drain.ms, lagAtStop: drain.lagAtStart, cpuMsPerLifecycle: { saga: sagaCpu, bare: bareCpu, shaped: shapedCpu, local: localCpu } });
+    }
+
+    // half of the saga's saturating throughput, the same rate for the baseline
+    const peak = report.levels.reduce((best, l) => (l.saga.throughput > best.saga.throughput ? l : best), report.levels[0]!);
+    const rate = Math.max(1, r1(peak.saga.throughput / 2));
+    const sse = await bench.sse();
+    const completedAt = new Map<string, { response: number; occurred: number }>();
+    const halfSaga = await openLoop(bench.saga((id, at) => completedAt.set(id, { response: Date.now(), occurred: Date.parse(at) })), rate, HALF_SECONDS);
+    say(`half load ${rate}/s saga: create ${fmt(halfSaga.create)} complete ${fmt(halfSaga.complete)}`);
+    const drainHalf = await bench.drain('after half-load saga');
+    await new Promise((r) => setTimeout(r, 1_000));
+    const fromResponse: number[] = [];
+    const fromOccurred: number[] = [];
+    let missing = 0;
+    const arrivals = new Map<string, number>();
+    for (const e of sse.client.events) {
+      const n = JSON.parse(e.data) as { kind: string; saleId: string | null; status: string };
+      if (n.kind === 'sale' && n.status === 'COMPLETED' && n.saleId && !arrivals.has(n.saleId)) arrivals.set(n.saleId, e.receivedAt);
+    }
+    for (const [id, t] of completedAt) {
+      const at = arrivals.get(id);
+      if (at === undefined) missing += 1;
+      else {
+        fromResponse.push(at - t.response);
+        fromOccurred.push(at - t.occurred);
+      }
+    }
+    await sse.close();
+    const halfBare = await openLoop(bench.baseline('bare'), rate, HALF_SECONDS);
+    say(`half load ${rate}/s bare: create ${fmt(halfBare.create)} complete ${fmt(halfBare.complete)}`);
+    report.halfLoad = {
+      ratePerS: rate,
+      saga: halfSaga,
+      bare: halfBare,
+      notification: { via: sse.via, fromResponse: summarize(fromResponse), fromOccurredAt: summarize(fromOccurred), missing, drainMs: drainHalf.ms },
+    };
+    say(`notification latency from response ${fmt(report.halfLoad.notification.fromResponse)} ms, from occurred_at ${fmt(report.halfLoad.notification.fromOccurredAt)} ms, ${missing} missing`);
+
+    if (process.env.BENCH_SKIP_TUNING !== '1') {
+      const c = peak.concurrency;
+      const runs: { name: string; change: string; worker?: Record<string, unknown>; pool?: number }[] = [
+        { name: 'defaults', change: 'none (re-run for a same-moment comparison)', worker: {} },
+        { name: 'fewer pollers', change: 'maxConcurrentWorkflowTaskPolls 2, maxConcurrentActivityTaskPolls 2', worker: { maxConcurrentWorkflowTaskPolls: 2, maxConcurrentActivityTaskPolls: 2 } },
+        { name: 'more slots', change: 'maxConcurrentActivityTaskExecutions 200, maxConcurrentWorkflowTaskExecutions 100 (pollers 10)', worker: { maxConcurrentActivityTaskExecutions: 200, maxConcurrentWorkflowTaskExecutions: 100 } },
+        { name: 'bigger pools', change: 'DATABASE_POOL_MAX 10 → 30 (worker and API)', worker: {}, pool: 30 },
+      ];
+      for (const t of runs) {
+        const env = t.pool ? { DATABASE_POOL_MAX: String(t.pool) } : {};
+        await bench.restartWorker(t.worker ?? {}, env);
+        if (t.pool) await bench.restartApi(env);
+        await closedLoop(bench.saga(), 8, 2); // a freshly started worker's first tasks are slow
+        await bench.drain(`before tuning ${t.name}`);
+        const result = await closedLoop(bench.saga(), c, SECONDS);
+        say(`tuning ${t.name} c=${c}: ${result.throughput}/s create ${fmt(result.create)} complete ${fmt(result.complete)}`);
+        report.tuning.push({ name: t.name, change: t.change, concurrency: c, result });
+        await bench.drain(`after tuning ${t.name}`);
+        if (t.pool) await bench.restartApi({});
+      }
+      await bench.restartWorker({});
+    }
+
+    say('reservation SQL');
+    const hot = await createProduct(bench.db, 100_000_000, { lowStockThreshold: 2 });
+    report.sql = await reservationSql(getConfig().database.url, hot, [1, 8, 32], SQL_SECONDS);
+    for (const s of report.sql) say(`sql ${s.statement} x${s.connections}: ${s.opsPerS} ops/s`);
+
+    // peak RSS of the app processes (and, for context, the servers and this process)
+    const peaks = bench.apps.peaks();
+    report.peakRssMiB = {
+      api: peaks.api ?? 0,
+      worker: peaks.worker ?? 0,
+      consumers: peaks.consumers ?? 0,
+      'bench process (load + baseline worker)': peakRssMiB(process.pid) ?? 0,
+      'temporal dev server': peakRssMiB(readPid(stateFile('temporal', 'temporal.pid'))) ?? 0,
+      kafka: peakRssMiB(readPid(stateFile('kafka', 'kafka.pid'))) ?? 0,
+    };
+    // lag must be 0 at the end (nothing lost); recorded for the report
+    const finalLag = await groupLag(bench.admin, ANALYTICS_GROUP, [...ANALYTICS_TOPICS]);
+    report.settings.finalAnalyticsLag = finalLag;
+  } finally {
+    await bench.stop().catch((err: unknown) => say(`stopping: ${(err as Error).message}`));
+    if (!keepStack) await stackDown();
+  }
+
+  // targets
+  const atPeak = report.levels.reduce((best, l) => (l.saga.throughput > best.saga.throughput ? l : best), report.levels[0]!);
+  const bestRatio = Math.max(...report.levels.map((l) => l.saga.throughput / l.bare.throughput));
+  report.targets.push({
+    name: 'saga throughput vs bare baseline',
+    target: '≥ 0.8×',
+    value: `${r1(atPeak.saga.throughput / atPeak.bare.throughput)}× at ${atPeak.concurrency} clients (saga peak ${atPeak.saga.throughput}/s vs ${atPeak.bare.throughput}/s); best level ${r1(bestRatio)}×`,
+    met: atPeak.saga.throughput / atPeak.bare.throughput >= 0.8,
+  });
+  if (report.halfLoad) {
+    const h = report.halfLoad;
+    report.targets.push({ name: 'create p99 at half load', target: '≤ 2× baseline p99', value: `${h.saga.create.p99} ms vs ${h.bare.create.p99} ms (${r1(h.saga.create.p99 / h.bare.create.p99)}×)`, met: h.saga.create.p99 <= 2 * h.bare.create.p99 });
+    report.targets.push({ name: 'notification p99 at half load', target: '≤ 100 ms', value: `${h.notification.fromResponse.p99} ms from the response, ${h.notification.fromOccurredAt.p99} ms from occurred_at`, met: h.notification.fromResponse.p99 <= 100 });
+  }
+  const worst = Math.min(
+    ...[...new Set(report.sql.map((s) => s.connections))].map((c) => {
+      const p = report.sql.find((s) => s.connections === c && s.statement.startsWith('project'))!;
+      const u = report.sql.find((s) => s.connections === c && s.statement.startsWith('plain'))!;
+      return p.opsPerS / u.opsPerS;
+    }),
+  );
+  report.targets.push({ name: 'reservation SQL vs plain UPDATE', target: '≥ 0.5×', value: `worst level ${r1(worst)}×`, met: worst >= 0.5 });
+  report.durationS = (Date.now() - started) / 1000;
+  report.loadAverage.end = loadavg();
+
+  const md = markdown(report);
+  const outDir = join(repo, '.artifacts', 'bench');
+  mkdirSync(outDir, { recursive: true });
+  const file = join(outDir, `bench-${startedAt.replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+  mkdirSync(join(repo, 'bench', 'results'), { recursive: true });
+  copyFileSync(file, join(repo, 'bench', 'results', 'latest.json'));
+  writeFileSync(join(repo, 'bench', 'results', 'latest.md'), md);
+  process.stdout.write(`\n${md}\nwritten: ${file}, bench/results/latest.json, bench/results/latest.md\n`);
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    process.stderr.write(`[bench] failed: ${(err as Error).stack ?? String(err)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,34 @@
+// The chaos suite's private stack: its own ports and state dir, so it can stop and crash servers
+// without touching the shared ones (5433/19092/7233) that other test runs use. Applied to
+// process.env by test/chaos/jest.config.js before anything reads the configuration (shared/config.ts
+// parses process.env once per process). Each port can be moved with a CHAOS_* variable. Like the
+// main jest.config.js, this is where the suite reads and sets its environment:
+/* eslint-disable no-restricted-properties */
+const { join, resolve } = require('node:path');
+
+const repoRoot = resolve(__dirname, '../..');
+
+const chaosEnv = {
+  APP_ENV: 'test',
+  STACK_STATE_DIR: process.env.CHAOS_STATE_DIR || join(repoRoot, '.state', 'chaos'),
+  LOCAL_PG_PORT: process.env.CHAOS_PG_PORT || '25433',
+  LOCAL_KAFKA_PORT: process.env.CHAOS_KAFKA_PORT || '39092',
+  LOCAL_TEMPORAL_PORT: process.env.CHAOS_TEMPORAL_PORT || '27233',
+  TEMPORAL_UI_PORT: process.env.CHAOS_TEMPORAL_UI_PORT || '28233',
+  // short reservations, so the "expire" sagas end during the run, yet longer than creating the
+  // first wave of ~200 sagas takes on a busy 2-core machine (so they are all in flight when the fault hits)
+  RESERVATION_TTL_SECONDS: process.env.CHAOS_RESERVATION_TTL_SECONDS || '50',
+  LOG_LEVEL: process.env.CHAOS_LOG_LEVEL || 'warn',
+};
+
+// Settings that would point the suite at external (or the shared) servers are dropped: the suite
+// must only ever break servers it started itself.
+const dropped = ['DATABASE_URL', 'KAFKA_BROKERS', 'TEMPORAL_ADDRESS', 'TEMPORAL_TASK_QUEUE', 'TEMPORAL_UI_URL', 'TEMPORAL_API_KEY', 'TEMPORAL_TLS', 'KAFKA_SSL', 'KAFKA_SASL_MECHANISM', 'PORT', 'WORKER_METRICS_ADDRESS', 'SEED_DEMO_DATA'];
+
+function applyChaosEnv(env = process.env) {
+  for (const name of dropped) delete env[name];
+  Object.assign(env, chaosEnv);
+  return env;
+}
+
+module.exports = { chaosEnv, applyChaosEnv, repoRoot };
