@@ -9,22 +9,17 @@
  * sales staff see the sale events.
  */
 import { randomUUID } from 'node:crypto';
-import { Worker, type NativeConnection } from '@temporalio/worker';
 import request from 'supertest';
-import { createActivities } from '../../activities';
 import { startConsumers, type RunningConsumers } from '../../consumers';
-import { getConfig } from '../../shared/config';
-import { createWorkerConnection } from '../../shared/temporal';
 import { createTestContext, type TestContext } from '../helpers/context';
+import { startTestWorker, type TestWorker } from '../helpers/worker';
 import { eventually, sleep, unique } from '../helpers/events';
 import { captureLogs } from '../helpers/logs';
 import { json, listen, openSse, type SseClient, type SseEvent } from '../helpers/sse';
 import { bearer, createUser, tokenFor, type TestUser } from '../helpers/users';
 
 let ctx: TestContext;
-let connection: NativeConnection;
-let worker: Worker;
-let workerRun: Promise<void>;
+let worker: TestWorker;
 let consumers: RunningConsumers;
 let server: { url: string; close(): Promise<void> };
 const suffix = `e2e-${unique()}`;
@@ -43,14 +38,7 @@ const note = (e: SseEvent): Note => json<Note>(e);
 
 beforeAll(async () => {
   ctx = await createTestContext();
-  connection = await createWorkerConnection();
-  worker = await Worker.create({
-    connection,
-    taskQueue: getConfig().temporal.taskQueue,
-    workflowsPath: require.resolve('../../workflows'),
-    activities: createActivities({ db: ctx.db, producer: async () => ctx.deps.producer }),
-  });
-  workerRun = worker.run();
+  worker = await startTestWorker(ctx);
   consumers = await startConsumers({ groupSuffix: suffix, startFromNow: true, logger: logs.logger });
   server = await listen(ctx.app);
   for (const role of ['admin', 'sales', 'customer'] as const) {
@@ -63,9 +51,7 @@ afterAll(async () => {
   for (const s of streams) s.close();
   await server?.close();
   await consumers?.stop();
-  worker?.shutdown();
-  await workerRun;
-  await connection?.close();
+  await worker?.stop();
   await ctx.close();
 });
 

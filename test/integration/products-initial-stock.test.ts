@@ -3,39 +3,24 @@
  * Temporal worker (the project's workflows and activities, on the test task queue) runs here.
  */
 import { randomUUID } from 'node:crypto';
-import { Worker } from '@temporalio/worker';
-import type { NativeConnection } from '@temporalio/worker';
 import request from 'supertest';
-import { createActivities } from '../../activities';
-import { getConfig } from '../../shared/config';
-import { createWorkerConnection } from '../../shared/temporal';
 import { createTestContext, type TestContext } from '../helpers/context';
 import { bearer, createUser, tokenFor } from '../helpers/users';
+import { startTestWorker, type TestWorker } from '../helpers/worker';
 
 let ctx: TestContext;
-let connection: NativeConnection;
-let worker: Worker;
-let running: Promise<void>;
+let worker: TestWorker;
 let adminToken: string;
 
 beforeAll(async () => {
   ctx = await createTestContext();
-  connection = await createWorkerConnection();
-  worker = await Worker.create({
-    connection,
-    taskQueue: getConfig().temporal.taskQueue,
-    workflowsPath: require.resolve('../../workflows'),
-    activities: createActivities({ db: ctx.db, producer: async () => ctx.deps.producer }),
-  });
-  running = worker.run();
+  worker = await startTestWorker(ctx);
   const admin = await createUser(ctx.db, { role: 'admin' });
   adminToken = await tokenFor(ctx.app, admin.email, admin.password);
 }, 120_000);
 
 afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await connection?.close();
+  await worker?.stop();
   await ctx.close();
 });
 
