@@ -26,6 +26,19 @@ export const authenticate: RequestHandler = async (req, res, next) => {
   next();
 };
 
+/**
+ * For Server-Sent Events streams: `authenticate`, or the token from `?access_token=` when no
+ * Authorization header is sent (browsers' EventSource cannot set headers).
+ */
+export const authenticateStream: RequestHandler = async (req, res, next) => {
+  const queryToken = req.query.access_token;
+  if (req.headers.authorization || typeof queryToken !== 'string') return authenticate(req, res, next);
+  const result = await verifyToken(queryToken);
+  if (!result.ok) throw AppError.unauthorized(result.reason === 'expired' ? 'token expired' : 'invalid token');
+  res.locals.user = result.user;
+  next();
+};
+
 export function requireRole(...roles: Role[]): RequestHandler {
   return (_req, res, next) => {
     const user = currentUser(res);

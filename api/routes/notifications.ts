@@ -9,11 +9,10 @@
  * EventSource does by itself) replays what was missed.
  */
 import { createSession } from 'better-sse';
-import { Router, type RequestHandler } from 'express';
+import { Router } from 'express';
 import { z } from 'zod';
 import { AppError } from '../../shared/errors';
-import { authenticate } from '../auth/middleware';
-import { verifyToken } from '../auth/tokens';
+import { authenticate, authenticateStream } from '../auth/middleware';
 import { currentUser } from '../auth/types';
 import type { Dependencies } from '../dependencies';
 import { jsonResponse, openapi, problemResponse, secured } from '../openapi';
@@ -100,16 +99,6 @@ openapi.registerPath({
     503: problemResponse('Real-time notifications are not enabled on this server'),
   },
 });
-
-/** `authenticate`, or the token from `?access_token=` when no Authorization header is sent. */
-const authenticateStream: RequestHandler = async (req, res, next) => {
-  const queryToken = req.query.access_token;
-  if (req.headers.authorization || typeof queryToken !== 'string') return authenticate(req, res, next);
-  const result = await verifyToken(queryToken);
-  if (!result.ok) throw AppError.unauthorized(result.reason === 'expired' ? 'token expired' : 'invalid token');
-  res.locals.user = result.user;
-  next();
-};
 
 export function notificationRoutes(deps: Dependencies): Router {
   const router = Router();

@@ -16,15 +16,14 @@
  *   events and end with their server.
  */
 import { createChannel, createSession, type Channel } from 'better-sse';
-import { Router, type RequestHandler } from 'express';
+import { Router } from 'express';
 import { Client } from 'pg';
 import { z } from 'zod';
 import { getConfig } from '../../shared/config';
 import { AppError } from '../../shared/errors';
 import { STOCK_STATUSES } from '../../shared/events';
 import { componentLogger } from '../../shared/logger';
-import { authenticate } from '../auth/middleware';
-import { verifyToken } from '../auth/tokens';
+import { authenticateStream } from '../auth/middleware';
 import { openapi, problemResponse, secured } from '../openapi';
 
 export const INVENTORY_CHANNEL = 'inventory_changes';
@@ -210,16 +209,6 @@ export function productStreamStatus(): { listening: boolean; backendPid?: number
   const backendPid = feed?.backendPid();
   return { listening: backendPid !== undefined, backendPid };
 }
-
-/** `authenticate`, or the token from `?access_token=` when no Authorization header is sent. */
-const authenticateStream: RequestHandler = async (req, res, next) => {
-  const queryToken = req.query.access_token;
-  if (req.headers.authorization || typeof queryToken !== 'string') return authenticate(req, res, next);
-  const result = await verifyToken(queryToken);
-  if (!result.ok) throw AppError.unauthorized(result.reason === 'expired' ? 'token expired' : 'invalid token');
-  res.locals.user = result.user;
-  next();
-};
 
 export function productStreamRoutes(): Router {
   const router = Router();
