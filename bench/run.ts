@@ -377,12 +377,12 @@ function markdown(r: Report): string {
     for (const t of r.tuning) lines.push(`| ${t.name} | ${t.change} | ${t.concurrency} | ${t.result.throughput} | ${fmt(t.result.create)} | ${fmt(t.result.complete)} |`);
   }
   lines.push('', '**Reservation SQL on one hot product** (ops/s; latency p50 / p95 / p99 ms)', '');
-  lines.push('| connections | project statement (tx + ledger row) | plain UPDATE | pgbench plain UPDATE | project / plain | one-statement UPDATE+ledger (suggestion) |', '|---|---|---|---|---|---|');
+  lines.push('| connections | project statement (UPDATE + ledger row, one statement) | plain UPDATE | pgbench plain UPDATE | project / plain | project statement in its own transaction |', '|---|---|---|---|---|---|');
   for (const c of [...new Set(r.sql.map((s) => s.connections))]) {
-    const p = r.sql.find((s) => s.connections === c && s.statement.startsWith('project'));
+    const p = r.sql.find((s) => s.connections === c && s.statement.startsWith('project (applyStockChange'));
     const u = r.sql.find((s) => s.connections === c && s.statement.startsWith('plain'));
     const g = r.sql.find((s) => s.connections === c && s.statement.startsWith('pgbench'));
-    const o = r.sql.find((s) => s.connections === c && s.statement.startsWith('one-statement'));
+    const o = r.sql.find((s) => s.connections === c && s.statement.startsWith('project in a transaction'));
     lines.push(
       `| ${c} | ${p?.opsPerS} (${p?.latency ? fmt(p.latency) : ''}) | ${u?.opsPerS} (${u?.latency ? fmt(u.latency) : ''}) | ${g?.opsPerS ?? 'n/a'} | ${p && u ? r1(p.opsPerS / u.opsPerS) : ''} | ${o ? `${o.opsPerS} (${r1(o.opsPerS / (u?.opsPerS ?? 1))}× plain)` : ''} |`,
     );
@@ -555,7 +555,7 @@ async function main(): Promise<void> {
   }
   const worst = Math.min(
     ...[...new Set(report.sql.map((s) => s.connections))].map((c) => {
-      const p = report.sql.find((s) => s.connections === c && s.statement.startsWith('project'))!;
+      const p = report.sql.find((s) => s.connections === c && s.statement.startsWith('project (applyStockChange'))!;
       const u = report.sql.find((s) => s.connections === c && s.statement.startsWith('plain'))!;
       return p.opsPerS / u.opsPerS;
     }),

@@ -1,10 +1,10 @@
 /**
  * Records workflow histories for the replay (determinism) test: runs each saga path once on the
- * test task queue and writes its history to test/histories/<name>.json.
- * Re-record only on purpose (a deliberate, versioned workflow change):
- *   APP_ENV=test RESERVATION_TTL_SECONDS=2 npx tsx scripts/record-histories.ts
+ * test task queue and writes its history to test/histories/<generation>/<name>.json.
+ * Record a new generation after a deliberate, patched() workflow change; keep the old ones:
+ *   APP_ENV=test RESERVATION_TTL_SECONDS=2 npx tsx scripts/record-histories.ts <generation>
  */
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { getConfig } from '../shared/config';
@@ -16,6 +16,10 @@ import { bearer, createUser, tokenFor } from '../test/helpers/users';
 import { startTestWorker } from '../test/helpers/worker';
 
 async function main(): Promise<void> {
+  const generation = process.argv[2];
+  if (!generation || !/^[a-z0-9-]+$/.test(generation)) throw new Error('usage: record-histories.ts <generation> (a folder name under test/histories)');
+  const outDir = join(__dirname, '..', 'test', 'histories', generation);
+  mkdirSync(outDir, { recursive: true });
   const ctx = await createTestContext();
   const worker = await startTestWorker(ctx);
   try {
@@ -28,7 +32,7 @@ async function main(): Promise<void> {
       await handle.result().catch(() => undefined);
       // the CLI writes the standard JSON history format (historyToJSON in the SDK fails on these payloads)
       const json = execFileSync(temporalBinary(), ['workflow', 'show', '--address', getConfig().temporal.address, '-w', workflowId, '--output', 'json']);
-      writeFileSync(join(__dirname, '..', 'test', 'histories', `${name}.json`), json);
+      writeFileSync(join(outDir, `${name}.json`), json);
       console.log(`recorded ${name} (${workflowId})`);
     };
 

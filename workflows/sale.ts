@@ -9,6 +9,13 @@
  *
  * The compensation is registered before the reservation it undoes, and runs in a non-cancellable
  * scope, so it also runs when the workflow itself is cancelled (e.g. from the Temporal Web UI).
+ *
+ * The steps run as local activities (patch LOCAL_STEPS): in the worker, inside the workflow task
+ * that asked for them, recorded as markers, instead of a round trip through the server's activity
+ * queue each. A sale's whole reservation (step + its events) is one workflow task, and so is its
+ * completion; the benchmark (README "Performance") shows what that saves. The steps are idempotent
+ * by sale id and the events by event_id, so the at-least-once retries of local activities are safe.
+ * Sagas started before the patch keep replaying with the queued activities they recorded.
  */
 import {
   ApplicationFailure,
@@ -17,26 +24,35 @@ import {
   condition,
   isCancellation,
   log,
+  patched,
   proxyActivities,
+  proxyLocalActivities,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
+import type { RetryPolicy } from '@temporalio/common';
 import type { Activities } from '../activities';
 import type { SaleEventKind } from '../shared/events';
 import type { ReserveRequest, SaleView, StatusChange } from '../shared/sale-types';
 import { changeStatusUpdate, CustomerEmailKey, ProductIdsKey, reserveUpdate, saleQuery, SaleStatusKey, SaleTotalKey } from './definitions';
 
-const db = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  // retried until the database answers again; business failures are non-retryable by type
-  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds' },
-});
+// retried until the database answers again; business failures are non-retryable by type
+const DB_RETRY: RetryPolicy = { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds' };
+// retried until the broker has the events
+const BROKER_RETRY: RetryPolicy = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' };
 
-const broker = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
-});
+const queued = {
+  db: proxyActivities<Activities>({ startToCloseTimeout: '30 seconds', retry: DB_RETRY }),
+  broker: proxyActivities<Activities>({ startToCloseTimeout: '30 seconds', retry: BROKER_RETRY }),
+};
+const local = {
+  db: proxyLocalActivities<Activities>({ startToCloseTimeout: '30 seconds', retry: DB_RETRY }),
+  broker: proxyLocalActivities<Activities>({ startToCloseTimeout: '30 seconds', retry: BROKER_RETRY }),
+};
+
+/** Sagas that recorded this marker run their steps as local activities (see the header). */
+export const LOCAL_STEPS = 'local-steps';
 
 /** How long to wait for the reserve update after start; update-with-start sends it at once. */
 const RESERVE_ARRIVAL_TIMEOUT = '5 minutes';
@@ -56,6 +72,8 @@ export async function saleWorkflow(saleId: string): Promise<SaleWorkflowResult> 
   let rejected = false;
   let change: StatusChange | undefined; // a transition that has been accepted (in progress or done)
   const compensations: (() => Promise<unknown>)[] = [];
+  // decided once, before any handler runs, so every step of one saga runs the same way
+  const { db, broker } = patched(LOCAL_STEPS) ? local : queued;
 
   const record = (next: SaleView & { requestHash: string }): void => {
     sale = next;

@@ -1,17 +1,23 @@
 /**
- * Determinism guard: the recorded histories in test/histories (one per saga path) must replay on
- * today's workflow code. A change that alters the saga's command sequence fails here; it then
- * needs workflow versioning (patched()), not a re-recording. Record with scripts/record-histories.ts.
+ * Determinism guard: the recorded histories in test/histories must replay on today's workflow code.
+ * One folder per generation of the saga (queued-activities: before the LOCAL_STEPS patch;
+ * local-steps: after it), each with one history per saga path, so sagas started by an older
+ * worker still finish on a newer one. A change that alters the saga's command sequence fails here;
+ * it then needs workflow versioning (patched()) and a new generation recorded beside the old ones,
+ * never a re-recording of an old one. Record with scripts/record-histories.ts.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from '@temporalio/worker';
 
 const dir = join(__dirname, '..', 'histories');
-const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
+const generations = readdirSync(dir).sort();
+const files = generations.flatMap((g) => readdirSync(join(dir, g)).filter((f) => f.endsWith('.json')).map((f) => join(g, f)));
+const PATHS = ['sale-cancelled.json', 'sale-completed.json', 'sale-expired.json', 'sale-rejected.json'];
 
-test('the recorded histories cover every saga path', () => {
-  expect(files.sort()).toEqual(['sale-cancelled.json', 'sale-completed.json', 'sale-expired.json', 'sale-rejected.json']);
+test('every generation of the saga has a recorded history for every saga path', () => {
+  expect(generations).toEqual(['local-steps', 'queued-activities']);
+  for (const g of generations) expect(readdirSync(join(dir, g)).sort()).toEqual(PATHS);
 });
 
 test.each(files)('%s replays deterministically', async (file) => {
