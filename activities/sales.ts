@@ -6,6 +6,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Knex } from 'knex';
 import { FAILURE, type PaymentMethod, type ReserveRequest, type SaleView, type StockShortage } from '../shared/sale-types';
+import { INT32_MAX } from '../shared/limits';
 import { applyStockChange } from './inventory-ledger';
 import { findSale } from './sale-records';
 
@@ -40,6 +41,12 @@ export function createSaleActivities(db: Knex) {
           throw ApplicationFailure.nonRetryable(`unknown product${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`, FAILURE.unknownProduct, { productIds: unknown });
         }
         const subtotal = items.reduce((sum, i) => sum + i.quantity * (prices.get(i.productId) ?? 0), 0);
+        if (subtotal > INT32_MAX) {
+          throw ApplicationFailure.nonRetryable(
+            `the sale's subtotal (${subtotal} minor units) is more than a sale can record (${INT32_MAX}); split it into smaller sales`,
+            FAILURE.invalidData,
+          );
+        }
         const total = Math.round((subtotal * (100 - request.discount)) / 100);
         // the sale row first: ledger rows reference it
         await trx('sales').insert({

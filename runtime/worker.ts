@@ -4,7 +4,8 @@
  * by the API's /metrics when both run in one process).
  */
 import { DefaultLogger, Runtime, Worker, type LogLevel } from '@temporalio/worker';
-import { createActivities } from '../activities';
+import { createActivities, type ActivityDeps } from '../activities';
+import { dataErrorInterceptor } from '../activities/data-errors';
 import { getConfig } from '../shared/config';
 import { closeDb, db } from '../shared/db';
 import { closeProducer, producer } from '../shared/kafka';
@@ -39,6 +40,19 @@ export const WORKER_DEFAULTS: Required<WorkerTuning> = {
   maxConcurrentWorkflowTaskExecutions: 40,
 };
 
+/**
+ * What every worker of the saga's task queue runs with (the app's and the tests'): the workflows,
+ * the activities on these dependencies, and the interceptor that fails deterministic data errors.
+ */
+export function sagaWorkerOptions(deps: ActivityDeps) {
+  return {
+    taskQueue: getConfig().temporal.taskQueue,
+    workflowsPath: require.resolve('../workflows'),
+    activities: createActivities(deps),
+    interceptors: { activity: [dataErrorInterceptor] },
+  };
+}
+
 export async function startWorker(tuning: WorkerTuning = {}): Promise<Stoppable & { worker: Worker }> {
   const log = componentLogger('worker');
   const { temporal } = getConfig();
@@ -46,9 +60,7 @@ export async function startWorker(tuning: WorkerTuning = {}): Promise<Stoppable 
   const worker = await Worker.create({
     connection,
     namespace: temporal.namespace,
-    taskQueue: temporal.taskQueue,
-    workflowsPath: require.resolve('../workflows'),
-    activities: createActivities({ db: db(), producer }),
+    ...sagaWorkerOptions({ db: db(), producer }),
     ...WORKER_DEFAULTS,
     ...tuning,
     shutdownGraceTime: '10 seconds',

@@ -72,6 +72,8 @@ export const FAILURE = {
   unknownProduct: 'UnknownProduct',
   illegalTransition: 'IllegalTransition',
   invalidStockChange: 'InvalidStockChange',
+  /** a value the database cannot store (out of range, violates a constraint): the request is at fault */
+  invalidData: 'InvalidData',
 } as const;
 
 export const saleWorkflowId = (saleId: string): string => `sale-${saleId}`;

@@ -18,8 +18,8 @@ import type { Dependencies } from '../dependencies';
 import { jsonResponse, openapi, problemResponse, secured } from '../openapi';
 import { listNotifications, markRead } from '../services/notifications';
 import { parseParams, parseQuery } from '../validate';
+import { INT32_MAX } from '../../shared/limits';
 
-const INT32_MAX = 2_147_483_647;
 
 const notificationSchema = z
   .object({

@@ -12,8 +12,8 @@ import { jsonResponse, openapi, problemResponse, secured } from '../openapi';
 import { createProduct, getProduct, listProducts } from '../services/products';
 import { changeStock } from '../services/stock-changes';
 import { parseBody, parseParams } from '../validate';
+import { INT32_MAX } from '../../shared/limits';
 
-const INT32_MAX = 2_147_483_647; // the columns are PostgreSQL integers
 
 const productId = z
   .string()

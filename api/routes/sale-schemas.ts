@@ -3,8 +3,8 @@ import { z } from 'zod';
 import { SALE_STATUSES } from '../../shared/events';
 import { PAYMENT_METHODS } from '../../shared/sale-types';
 import '../openapi'; // extends zod with .openapi()
+import { INT32_MAX } from '../../shared/limits';
 
-const INT32_MAX = 2_147_483_647;
 
 export const createSaleBody = z
   .object({

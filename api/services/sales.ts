@@ -51,6 +51,8 @@ function businessProblem(err: unknown): AppError | undefined {
       return AppError.unprocessable(failure.message, { productIds: details.productIds ?? [] });
     case FAILURE.illegalTransition:
       return AppError.conflict(failure.message);
+    case FAILURE.invalidData:
+      return AppError.unprocessable(failure.message);
     default:
       return undefined;
   }

@@ -34,6 +34,7 @@ export async function changeStock(temporal: Client, input: StockChangeInput): Pr
     if (cause) {
       if (cause.type === FAILURE.unknownProduct) throw AppError.notFound(`product '${input.productId}' does not exist`);
       if (cause.type === FAILURE.invalidStockChange) throw AppError.conflict(cause.message);
+      if (cause.type === FAILURE.invalidData) throw AppError.unprocessable(cause.message);
     }
     throw err;
   }

@@ -1,7 +1,6 @@
-/** A real Temporal worker with the project's workflows and activities, on the test task queue. */
+/** A real Temporal worker with the project's workflows, activities and interceptors, on the test task queue. */
 import { Worker, type NativeConnection } from '@temporalio/worker';
-import { createActivities } from '../../activities';
-import { getConfig } from '../../shared/config';
+import { sagaWorkerOptions } from '../../runtime/worker';
 import { createWorkerConnection } from '../../shared/temporal';
 import type { TestContext } from './context';
 
@@ -12,12 +11,7 @@ export interface TestWorker {
 
 export async function startTestWorker(ctx: TestContext): Promise<TestWorker> {
   const connection: NativeConnection = await createWorkerConnection();
-  const worker = await Worker.create({
-    connection,
-    taskQueue: getConfig().temporal.taskQueue,
-    workflowsPath: require.resolve('../../workflows'),
-    activities: createActivities({ db: ctx.db, producer: async () => ctx.deps.producer }),
-  });
+  const worker = await Worker.create({ connection, ...sagaWorkerOptions({ db: ctx.db, producer: async () => ctx.deps.producer }) });
   const running = worker.run();
   return {
     worker,
