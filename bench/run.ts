@@ -73,11 +73,16 @@ const CONSUMER_GROUPS: Record<string, string[]> = {
   [ANALYTICS_GROUP]: [...ANALYTICS_TOPICS],
 };
 
+type AppName = 'api' | 'worker' | 'consumers';
+
 interface TuningRun {
   name: string;
   change: string;
   concurrency: number;
   result: LoadResult;
+  /** CPU of the whole machine per lifecycle */
+  cpuMsPerLifecycle: number;
+  drainMs?: number;
 }
 
 /** CPU seconds the whole machine spent busy (all processes), from /proc/stat. */
@@ -246,15 +251,13 @@ class Bench {
     return { ms, lagAtStart: total };
   }
 
-  async restartWorker(options: Record<string, unknown>, env: NodeJS.ProcessEnv = {}): Promise<void> {
-    await this.apps.stop('worker');
-    await this.apps.start('worker', this.workerSpec(options, env));
-  }
-
-  async restartApi(env: NodeJS.ProcessEnv): Promise<void> {
-    await this.apps.stop('api');
-    await this.apps.start('api', { ...APP_SPECS.api, env });
-    await this.api.waitReady();
+  /** Restarts the named app processes with these worker options (worker only) and environment. */
+  async restartApps(names: AppName[], workerOptions: Record<string, unknown>, env: NodeJS.ProcessEnv): Promise<void> {
+    for (const name of names) {
+      await this.apps.stop(name);
+      await this.apps.start(name, name === 'worker' ? this.workerSpec(workerOptions, env) : { ...APP_SPECS[name], env });
+    }
+    if (names.includes('api')) await this.api.waitReady();
   }
 
   /** An SSE stream of the admin's notifications: the API's own, or the project's hub served here. */
@@ -373,8 +376,12 @@ function markdown(r: Report): string {
   }
   if (r.tuning.length) {
     lines.push('', '**Tuning** (saga, closed loop; one change at a time against the defaults)', '');
-    lines.push('| run | change | clients | lifecycles/s | POST p50/p95/p99 | PATCH p50/p95/p99 |', '|---|---|---|---|---|---|');
-    for (const t of r.tuning) lines.push(`| ${t.name} | ${t.change} | ${t.concurrency} | ${t.result.throughput} | ${fmt(t.result.create)} | ${fmt(t.result.complete)} |`);
+    lines.push('| run | change | clients | lifecycles/s | POST p50/p95/p99 | PATCH p50/p95/p99 | machine CPU ms / lifecycle | lag drain |', '|---|---|---|---|---|---|---|---|');
+    for (const t of r.tuning) {
+      lines.push(
+        `| ${t.name} | ${t.change} | ${t.concurrency} | ${t.result.throughput} | ${fmt(t.result.create)} | ${fmt(t.result.complete)} | ${t.cpuMsPerLifecycle} | ${t.drainMs === undefined ? 'timeout' : `${(t.drainMs / 1000).toFixed(1)} s`} |`,
+      );
+    }
   }
   lines.push('', '**Reservation SQL on one hot product** (ops/s; latency p50 / p95 / p99 ms)', '');
   lines.push('| connections | project statement (UPDATE + ledger row, one statement) | plain UPDATE | pgbench plain UPDATE | project / plain | project statement in its own transaction |', '|---|---|---|---|---|---|');
@@ -495,25 +502,26 @@ async function main(): Promise<void> {
 
     if (process.env.BENCH_SKIP_TUNING !== '1') {
       const c = peak.concurrency;
-      const runs: { name: string; change: string; worker?: Record<string, unknown>; pool?: number }[] = [
-        { name: 'defaults', change: 'none (re-run for a same-moment comparison)', worker: {} },
-        { name: 'fewer pollers', change: 'maxConcurrentWorkflowTaskPolls 2, maxConcurrentActivityTaskPolls 2', worker: { maxConcurrentWorkflowTaskPolls: 2, maxConcurrentActivityTaskPolls: 2 } },
-        { name: 'more slots', change: 'maxConcurrentActivityTaskExecutions 200, maxConcurrentWorkflowTaskExecutions 100 (pollers 10)', worker: { maxConcurrentActivityTaskExecutions: 200, maxConcurrentWorkflowTaskExecutions: 100 } },
-        { name: 'bigger pools', change: 'DATABASE_POOL_MAX 10 → 30 (worker and API)', worker: {}, pool: 30 },
+      // each run restarts the processes its change concerns with it, measures, and puts them back
+      const runs: { name: string; change: string; worker?: Record<string, unknown>; env?: NodeJS.ProcessEnv; restart: AppName[] }[] = [
+        { name: 'defaults', change: 'none (re-run for a same-moment comparison)', restart: ['worker'] },
+        { name: 'fewer pollers', change: 'maxConcurrentWorkflowTaskPolls 2, maxConcurrentActivityTaskPolls 2', worker: { maxConcurrentWorkflowTaskPolls: 2, maxConcurrentActivityTaskPolls: 2 }, restart: ['worker'] },
+        { name: 'more slots', change: 'maxConcurrentWorkflowTaskExecutions 100, maxConcurrentLocalActivityExecutions 200', worker: { maxConcurrentWorkflowTaskExecutions: 100, maxConcurrentLocalActivityExecutions: 200 }, restart: ['worker'] },
+        { name: 'fewer slots', change: 'maxConcurrentWorkflowTaskExecutions 10', worker: { maxConcurrentWorkflowTaskExecutions: 10 }, restart: ['worker'] },
+        { name: 'bigger pools', change: 'DATABASE_POOL_MAX 10 → 30 (worker and API)', env: { DATABASE_POOL_MAX: '30' }, restart: ['worker', 'api'] },
+        { name: 'lazy offset commits', change: 'KAFKA_CONSUMER_COMMIT_INTERVAL_MS 0 → 1000 (consumers)', env: { KAFKA_CONSUMER_COMMIT_INTERVAL_MS: '1000' }, restart: ['consumers'] },
+        { name: 'partitions in parallel', change: 'KAFKA_CONSUMER_PARTITIONS_CONCURRENTLY 1 → 3 (consumers)', env: { KAFKA_CONSUMER_PARTITIONS_CONCURRENTLY: '3' }, restart: ['consumers'] },
       ];
       for (const t of runs) {
-        const env = t.pool ? { DATABASE_POOL_MAX: String(t.pool) } : {};
-        await bench.restartWorker(t.worker ?? {}, env);
-        if (t.pool) await bench.restartApi(env);
+        await bench.restartApps(t.restart, t.worker ?? {}, t.env ?? {});
         await closedLoop(bench.saga(), 8, 2); // a freshly started worker's first tasks are slow
         await bench.drain(`before tuning ${t.name}`);
-        const result = await closedLoop(bench.saga(), c, SECONDS);
+        const { result, cpuMsPerLifecycle } = await bench.profiled(() => closedLoop(bench.saga(), c, SECONDS));
         say(`tuning ${t.name} c=${c}: ${result.throughput}/s create ${fmt(result.create)} complete ${fmt(result.complete)}`);
-        report.tuning.push({ name: t.name, change: t.change, concurrency: c, result });
-        await bench.drain(`after tuning ${t.name}`);
-        if (t.pool) await bench.restartApi({});
+        const drain = await bench.drain(`after tuning ${t.name}`);
+        report.tuning.push({ name: t.name, change: t.change, concurrency: c, result, cpuMsPerLifecycle: cpuMsPerLifecycle['whole machine'] ?? 0, drainMs: drain.ms });
+        if (t.env || t.worker) await bench.restartApps(t.restart, {}, {});
       }
-      await bench.restartWorker({});
     }
 
     say('reservation SQL');

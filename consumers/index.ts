@@ -12,6 +12,7 @@
 import type { Knex } from 'knex';
 import { Partitioners } from 'kafkajs';
 import type { Logger } from 'pino';
+import { getConfig } from '../shared/config';
 import { createDb } from '../shared/db';
 import { createKafka } from '../shared/kafka';
 import { logger as rootLogger } from '../shared/logger';
@@ -78,6 +79,7 @@ export async function startConsumers(options: StartConsumersOptions = {}): Promi
     if (ownDb) await db.destroy();
   };
 
+  const tuning = getConfig().kafka.consumer;
   try {
     await dlqProducer.connect();
     for (const base of wanted) {
@@ -92,6 +94,8 @@ export async function startConsumers(options: StartConsumersOptions = {}): Promi
           log,
           fromBeginning: options.fromBeginning ?? true,
           startFromNow: options.startFromNow,
+          commitIntervalMs: tuning.commitIntervalMs,
+          partitionsConcurrently: tuning.partitionsConcurrently,
         }),
       );
     }

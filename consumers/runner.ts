@@ -46,6 +46,14 @@ export interface GroupConsumerOptions {
   startFromNow?: boolean;
   /** the broker holds an empty fetch this long (default 2 s); data is returned as soon as it arrives */
   maxWaitTimeInMs?: number;
+  /**
+   * Commit resolved offsets at most this often (default 0: after every fetched batch). Only resolved
+   * offsets are ever committed, so a longer interval never skips an effect; after a crash it only
+   * means more records delivered again, which the handlers recognise as duplicates.
+   */
+  commitIntervalMs?: number;
+  /** partitions processed at once (default 1); records of one partition stay in order */
+  partitionsConcurrently?: number;
   /** first and longest wait before rebuilding a crashed consumer */
   rebuildDelayMs?: { initial: number; max: number };
 }
@@ -216,7 +224,11 @@ export async function startGroupConsumer(options: GroupConsumerOptions): Promise
     try {
       await consumer.connect();
       await consumer.subscribe({ topics, fromBeginning: options.fromBeginning ?? true });
-      await consumer.run({ eachMessage });
+      await consumer.run({
+        eachMessage,
+        autoCommitInterval: options.commitIntervalMs ? options.commitIntervalMs : null,
+        partitionsConsumedConcurrently: options.partitionsConcurrently ?? 1,
+      });
     } catch (err) {
       if (current === consumer) current = undefined;
       await consumer.disconnect().catch(() => undefined);

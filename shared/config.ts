@@ -39,6 +39,10 @@ const envSchema = z.object({
   KAFKA_SASL_PASSWORD: z.string().optional(),
   KAFKA_TOPIC_PARTITIONS: z.coerce.number().int().min(1).default(3),
   KAFKA_REPLICATION_FACTOR: z.coerce.number().int().min(1).default(1),
+  /** consumers: commit offsets at most this often (0: after every fetched batch); see consumers/runner.ts */
+  KAFKA_CONSUMER_COMMIT_INTERVAL_MS: z.coerce.number().int().min(0).default(0),
+  /** consumers: partitions each group processes at once (order within a partition is kept) */
+  KAFKA_CONSUMER_PARTITIONS_CONCURRENTLY: z.coerce.number().int().min(1).default(1),
 
   TEMPORAL_ADDRESS: z.string().min(1).optional(),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
@@ -91,6 +95,7 @@ export interface Config {
     sasl?: KafkaSasl;
     partitions: number;
     replicationFactor: number;
+    consumer: { commitIntervalMs: number; partitionsConcurrently: number };
   };
   temporal: {
     address: string;
@@ -193,6 +198,7 @@ export function parseConfig(source: NodeJS.ProcessEnv): Config {
       sasl: kafkaSasl(env),
       partitions: env.KAFKA_TOPIC_PARTITIONS,
       replicationFactor: env.KAFKA_REPLICATION_FACTOR,
+      consumer: { commitIntervalMs: env.KAFKA_CONSUMER_COMMIT_INTERVAL_MS, partitionsConcurrently: env.KAFKA_CONSUMER_PARTITIONS_CONCURRENTLY },
     },
     temporal: {
       address: env.TEMPORAL_ADDRESS ?? `127.0.0.1:${env.LOCAL_TEMPORAL_PORT}`,
