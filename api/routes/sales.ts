@@ -21,7 +21,7 @@ openapi.registerPath({
     201: jsonResponse('Reserved; `expiresAt` says until when', saleSchema),
     400: problemResponse('Invalid body'), 401: problemResponse('Not authenticated'),
     409: problemResponse('Insufficient stock; `shortages` lists the items'),
-    422: problemResponse('Unknown product, or Idempotency-Key reused with another body'),
+    422: problemResponse('Unknown product, Idempotency-Key reused with another body, or a total larger than a sale can record'),
   },
 });
 openapi.registerPath({

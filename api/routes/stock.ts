@@ -43,6 +43,7 @@ openapi.registerPath({
     200: jsonResponse('The product after the change', z.object({}).passthrough()),
     400: problemResponse('Invalid body'), 401: problemResponse('Not authenticated'), 403: problemResponse('Customers cannot'),
     404: problemResponse('No such product'), 409: problemResponse('Would leave fewer units on hand than reserved'),
+    422: problemResponse('The result cannot be stored (e.g. more units on hand than the largest count the shop records)'),
   },
 });
 openapi.registerPath({
