@@ -16,7 +16,8 @@
  * tunable options) and the consumers as separate processes, LOG_LEVEL=info.
  *
  * Knobs: BENCH_SECONDS (per closed-loop level, default 12), BENCH_LEVELS (default 1,8,32,128),
- * BENCH_HALF_SECONDS (default 20), BENCH_SQL_SECONDS (default 3), BENCH_SKIP_TUNING=1.
+ * BENCH_HALF_SECONDS (default 20), BENCH_SQL_SECONDS (default 3), BENCH_TUNING_CLIENTS (default 32),
+ * BENCH_SKIP_TUNING=1.
  */
 import { randomUUID } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -61,6 +62,7 @@ const SECONDS = Number(process.env.BENCH_SECONDS || 12);
 const LEVELS = (process.env.BENCH_LEVELS || '1,8,32,128').split(',').map(Number);
 const HALF_SECONDS = Number(process.env.BENCH_HALF_SECONDS || 20);
 const SQL_SECONDS = Number(process.env.BENCH_SQL_SECONDS || 3);
+const TUNING_CLIENTS = Number(process.env.BENCH_TUNING_CLIENTS || 32);
 const BASELINE_QUEUE = 'bench-baseline';
 
 const say = (m: string) => process.stderr.write(`[bench] ${m}\n`);
@@ -79,6 +81,9 @@ interface TuningRun {
   name: string;
   change: string;
   concurrency: number;
+  /** the defaults, measured just before the change (the pair it is judged against) */
+  defaults: LoadResult;
+  defaultsCpuMs: number;
   result: LoadResult;
   /** CPU of the whole machine per lifecycle */
   cpuMsPerLifecycle: number;
@@ -375,11 +380,12 @@ function markdown(r: Report): string {
     lines.push('', `SSE via ${h.notification.via}.`);
   }
   if (r.tuning.length) {
-    lines.push('', '**Tuning** (saga, closed loop; one change at a time against the defaults)', '');
-    lines.push('| run | change | clients | lifecycles/s | POST p50/p95/p99 | PATCH p50/p95/p99 | machine CPU ms / lifecycle | lag drain |', '|---|---|---|---|---|---|---|---|');
+    lines.push('', `**Tuning** (saga, closed loop at ${r.tuning[0]?.concurrency ?? ''} clients; each change right after a run with the defaults, and compared with that run)`, '');
+    lines.push('| change | defaults lifecycles/s | with the change | Δ | POST p50/p95/p99 with the change | machine CPU ms / lifecycle (defaults → change) | lag drain |', '|---|---|---|---|---|---|---|');
     for (const t of r.tuning) {
+      const delta = Math.round((t.result.throughput / t.defaults.throughput - 1) * 100);
       lines.push(
-        `| ${t.name} | ${t.change} | ${t.concurrency} | ${t.result.throughput} | ${fmt(t.result.create)} | ${fmt(t.result.complete)} | ${t.cpuMsPerLifecycle} | ${t.drainMs === undefined ? 'timeout' : `${(t.drainMs / 1000).toFixed(1)} s`} |`,
+        `| ${t.name}: ${t.change} | ${t.defaults.throughput} | ${t.result.throughput} | ${delta >= 0 ? '+' : ''}${delta} % | ${fmt(t.result.create)} | ${t.defaultsCpuMs} → ${t.cpuMsPerLifecycle} | ${t.drainMs === undefined ? 'timeout' : `${(t.drainMs / 1000).toFixed(1)} s`} |`,
       );
     }
   }
@@ -439,7 +445,12 @@ async function main(): Promise<void> {
       sqlitePragmas: devServerArgs().flatMap((a, i, all) => (all[i - 1] === '--sqlite-pragma' ? [a] : [])),
       worker: { ...WORKER_DEFAULTS, note: 'SDK defaults otherwise (pollers: min(10, slots)); the baseline worker uses the same' },
       postgres: await pgSettings(bench.db),
-      kafka: { version: kafkaVersion(), partitions: cfg.kafka.partitions, producer: 'idempotent, maxInFlightRequests 1, acks -1 (shared/kafka.ts, activities/publish.ts)' },
+      kafka: {
+        version: kafkaVersion(),
+        partitions: cfg.kafka.partitions,
+        producer: 'idempotent, maxInFlightRequests 1, acks -1, one sendBatch per saga step (shared/kafka.ts, activities/publish.ts)',
+        consumers: { ...cfg.kafka.consumer, note: 'commitIntervalMs 0 = commit after every batch (consumers/runner.ts)' },
+      },
       app: { databasePoolMax: cfg.database.poolMax, logLevel: 'info', reservationTtlSeconds: cfg.saga.reservationTtlSeconds, processes: 'bin/api.ts, worker, consumers: one process each' },
       durations: { levelSeconds: SECONDS, halfLoadSeconds: HALF_SECONDS, sqlSeconds: SQL_SECONDS },
     };
@@ -501,10 +512,11 @@ async function main(): Promise<void> {
     say(`notification latency from response ${fmt(report.halfLoad.notification.fromResponse)} ms, from occurred_at ${fmt(report.halfLoad.notification.fromOccurredAt)} ms, ${missing} missing`);
 
     if (process.env.BENCH_SKIP_TUNING !== '1') {
-      const c = peak.concurrency;
-      // each run restarts the processes its change concerns with it, measures, and puts them back
+      // Each change is measured right after a run with the defaults (a pair), and judged against
+      // that one: the servers slow down a little as their data grows during the bench, and the
+      // machine's other load comes and goes, so a comparison across the whole run would mislead.
+      const c = TUNING_CLIENTS;
       const runs: { name: string; change: string; worker?: Record<string, unknown>; env?: NodeJS.ProcessEnv; restart: AppName[] }[] = [
-        { name: 'defaults', change: 'none (re-run for a same-moment comparison)', restart: ['worker'] },
         { name: 'fewer pollers', change: 'maxConcurrentWorkflowTaskPolls 2, maxConcurrentActivityTaskPolls 2', worker: { maxConcurrentWorkflowTaskPolls: 2, maxConcurrentActivityTaskPolls: 2 }, restart: ['worker'] },
         { name: 'more slots', change: 'maxConcurrentWorkflowTaskExecutions 100, maxConcurrentLocalActivityExecutions 200', worker: { maxConcurrentWorkflowTaskExecutions: 100, maxConcurrentLocalActivityExecutions: 200 }, restart: ['worker'] },
         { name: 'fewer slots', change: 'maxConcurrentWorkflowTaskExecutions 10', worker: { maxConcurrentWorkflowTaskExecutions: 10 }, restart: ['worker'] },
@@ -512,15 +524,20 @@ async function main(): Promise<void> {
         { name: 'lazy offset commits', change: 'KAFKA_CONSUMER_COMMIT_INTERVAL_MS 0 → 1000 (consumers)', env: { KAFKA_CONSUMER_COMMIT_INTERVAL_MS: '1000' }, restart: ['consumers'] },
         { name: 'partitions in parallel', change: 'KAFKA_CONSUMER_PARTITIONS_CONCURRENTLY 1 → 3 (consumers)', env: { KAFKA_CONSUMER_PARTITIONS_CONCURRENTLY: '3' }, restart: ['consumers'] },
       ];
-      for (const t of runs) {
-        await bench.restartApps(t.restart, t.worker ?? {}, t.env ?? {});
-        await closedLoop(bench.saga(), 8, 2); // a freshly started worker's first tasks are slow
-        await bench.drain(`before tuning ${t.name}`);
+      const measure = async (label: string) => {
+        await closedLoop(bench.saga(), 8, 2); // a freshly started process's first requests are slow
+        await bench.drain(`before ${label}`);
         const { result, cpuMsPerLifecycle } = await bench.profiled(() => closedLoop(bench.saga(), c, SECONDS));
-        say(`tuning ${t.name} c=${c}: ${result.throughput}/s create ${fmt(result.create)} complete ${fmt(result.complete)}`);
-        const drain = await bench.drain(`after tuning ${t.name}`);
-        report.tuning.push({ name: t.name, change: t.change, concurrency: c, result, cpuMsPerLifecycle: cpuMsPerLifecycle['whole machine'] ?? 0, drainMs: drain.ms });
-        if (t.env || t.worker) await bench.restartApps(t.restart, {}, {});
+        say(`tuning ${label} c=${c}: ${result.throughput}/s create ${fmt(result.create)} complete ${fmt(result.complete)}`);
+        const drain = await bench.drain(`after ${label}`);
+        return { result, cpuMs: cpuMsPerLifecycle['whole machine'] ?? 0, drainMs: drain.ms };
+      };
+      for (const t of runs) {
+        const defaults = await measure(`defaults before ${t.name}`);
+        await bench.restartApps(t.restart, t.worker ?? {}, t.env ?? {});
+        const changed = await measure(t.name);
+        report.tuning.push({ name: t.name, change: t.change, concurrency: c, defaults: defaults.result, defaultsCpuMs: defaults.cpuMs, result: changed.result, cpuMsPerLifecycle: changed.cpuMs, drainMs: changed.drainMs });
+        await bench.restartApps(t.restart, {}, {});
       }
     }
 
