@@ -17,7 +17,7 @@
  *
  * Knobs: BENCH_SECONDS (per closed-loop level, default 12), BENCH_LEVELS (default 1,8,32,128),
  * BENCH_HALF_SECONDS (default 20), BENCH_SQL_SECONDS (default 3), BENCH_TUNING_CLIENTS (default 32),
- * BENCH_SKIP_TUNING=1.
+ * BENCH_TUNING_REPEATS (pairs per change, default 2), BENCH_SKIP_TUNING=1.
  */
 import { randomUUID } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -55,6 +55,7 @@ import { cpuSeconds, perUnit, postmasterPid, snapshot, type CpuSnapshot } from '
 import { closedLoop, openLoop, type Lifecycle, type LoadResult } from './lib/loadgen';
 import { groupLag, waitDrained } from './lib/lag';
 import { reservationSql, type SqlRound } from './lib/sql';
+import { TUNING_CHANGES, runTuning, tuningMarkdown, type AppName, type TuningRun } from './lib/tuning';
 import { summarize, type Summary } from './lib/stats';
 
 const repo = resolve(__dirname, '..');
@@ -63,6 +64,7 @@ const LEVELS = (process.env.BENCH_LEVELS || '1,8,32,128').split(',').map(Number)
 const HALF_SECONDS = Number(process.env.BENCH_HALF_SECONDS || 20);
 const SQL_SECONDS = Number(process.env.BENCH_SQL_SECONDS || 3);
 const TUNING_CLIENTS = Number(process.env.BENCH_TUNING_CLIENTS || 32);
+const TUNING_REPEATS = Number(process.env.BENCH_TUNING_REPEATS || 2);
 const BASELINE_QUEUE = 'bench-baseline';
 
 const say = (m: string) => process.stderr.write(`[bench] ${m}\n`);
@@ -74,21 +76,6 @@ const CONSUMER_GROUPS: Record<string, string[]> = {
   [NOTIFY_GROUPS.customers]: [...EVENT_TOPICS],
   [ANALYTICS_GROUP]: [...ANALYTICS_TOPICS],
 };
-
-type AppName = 'api' | 'worker' | 'consumers';
-
-interface TuningRun {
-  name: string;
-  change: string;
-  concurrency: number;
-  /** the defaults, measured just before the change (the pair it is judged against) */
-  defaults: LoadResult;
-  defaultsCpuMs: number;
-  result: LoadResult;
-  /** CPU of the whole machine per lifecycle */
-  cpuMsPerLifecycle: number;
-  drainMs?: number;
-}
 
 /** CPU seconds the whole machine spent busy (all processes), from /proc/stat. */
 function machineBusySeconds(): number {
@@ -379,16 +366,7 @@ function markdown(r: Report): string {
     }
     lines.push('', `SSE via ${h.notification.via}.`);
   }
-  if (r.tuning.length) {
-    lines.push('', `**Tuning** (saga, closed loop at ${r.tuning[0]?.concurrency ?? ''} clients; each change right after a run with the defaults, and compared with that run)`, '');
-    lines.push('| change | defaults lifecycles/s | with the change | Δ | POST p50/p95/p99 with the change | machine CPU ms / lifecycle (defaults → change) | lag drain |', '|---|---|---|---|---|---|---|');
-    for (const t of r.tuning) {
-      const delta = Math.round((t.result.throughput / t.defaults.throughput - 1) * 100);
-      lines.push(
-        `| ${t.name}: ${t.change} | ${t.defaults.throughput} | ${t.result.throughput} | ${delta >= 0 ? '+' : ''}${delta} % | ${fmt(t.result.create)} | ${t.defaultsCpuMs} → ${t.cpuMsPerLifecycle} | ${t.drainMs === undefined ? 'timeout' : `${(t.drainMs / 1000).toFixed(1)} s`} |`,
-      );
-    }
-  }
+  if (r.tuning.length) lines.push('', ...tuningMarkdown(r.tuning));
   lines.push('', '**Reservation SQL on one hot product** (ops/s; latency p50 / p95 / p99 ms)', '');
   lines.push('| connections | project statement (UPDATE + ledger row, one statement) | plain UPDATE | pgbench plain UPDATE | project / plain | project statement in its own transaction |', '|---|---|---|---|---|---|');
   for (const c of [...new Set(r.sql.map((s) => s.connections))]) {
@@ -512,33 +490,7 @@ async function main(): Promise<void> {
     say(`notification latency from response ${fmt(report.halfLoad.notification.fromResponse)} ms, from occurred_at ${fmt(report.halfLoad.notification.fromOccurredAt)} ms, ${missing} missing`);
 
     if (process.env.BENCH_SKIP_TUNING !== '1') {
-      // Each change is measured right after a run with the defaults (a pair), and judged against
-      // that one: the servers slow down a little as their data grows during the bench, and the
-      // machine's other load comes and goes, so a comparison across the whole run would mislead.
-      const c = TUNING_CLIENTS;
-      const runs: { name: string; change: string; worker?: Record<string, unknown>; env?: NodeJS.ProcessEnv; restart: AppName[] }[] = [
-        { name: 'fewer pollers', change: 'maxConcurrentWorkflowTaskPolls 2, maxConcurrentActivityTaskPolls 2', worker: { maxConcurrentWorkflowTaskPolls: 2, maxConcurrentActivityTaskPolls: 2 }, restart: ['worker'] },
-        { name: 'more slots', change: 'maxConcurrentWorkflowTaskExecutions 100, maxConcurrentLocalActivityExecutions 200', worker: { maxConcurrentWorkflowTaskExecutions: 100, maxConcurrentLocalActivityExecutions: 200 }, restart: ['worker'] },
-        { name: 'fewer slots', change: 'maxConcurrentWorkflowTaskExecutions 10', worker: { maxConcurrentWorkflowTaskExecutions: 10 }, restart: ['worker'] },
-        { name: 'bigger pools', change: 'DATABASE_POOL_MAX 10 → 30 (worker and API)', env: { DATABASE_POOL_MAX: '30' }, restart: ['worker', 'api'] },
-        { name: 'lazy offset commits', change: 'KAFKA_CONSUMER_COMMIT_INTERVAL_MS 0 → 1000 (consumers)', env: { KAFKA_CONSUMER_COMMIT_INTERVAL_MS: '1000' }, restart: ['consumers'] },
-        { name: 'partitions in parallel', change: 'KAFKA_CONSUMER_PARTITIONS_CONCURRENTLY 1 → 3 (consumers)', env: { KAFKA_CONSUMER_PARTITIONS_CONCURRENTLY: '3' }, restart: ['consumers'] },
-      ];
-      const measure = async (label: string) => {
-        await closedLoop(bench.saga(), 8, 2); // a freshly started process's first requests are slow
-        await bench.drain(`before ${label}`);
-        const { result, cpuMsPerLifecycle } = await bench.profiled(() => closedLoop(bench.saga(), c, SECONDS));
-        say(`tuning ${label} c=${c}: ${result.throughput}/s create ${fmt(result.create)} complete ${fmt(result.complete)}`);
-        const drain = await bench.drain(`after ${label}`);
-        return { result, cpuMs: cpuMsPerLifecycle['whole machine'] ?? 0, drainMs: drain.ms };
-      };
-      for (const t of runs) {
-        const defaults = await measure(`defaults before ${t.name}`);
-        await bench.restartApps(t.restart, t.worker ?? {}, t.env ?? {});
-        const changed = await measure(t.name);
-        report.tuning.push({ name: t.name, change: t.change, concurrency: c, defaults: defaults.result, defaultsCpuMs: defaults.cpuMs, result: changed.result, cpuMsPerLifecycle: changed.cpuMs, drainMs: changed.drainMs });
-        await bench.restartApps(t.restart, {}, {});
-      }
+      report.tuning = await runTuning(bench, { changes: TUNING_CHANGES, clients: TUNING_CLIENTS, seconds: SECONDS, repeats: TUNING_REPEATS, say });
     }
 
     say('reservation SQL');
