@@ -9,9 +9,9 @@
  *   notifications with a greater id (oldest first), then the live ones; a notification arriving
  *   while the replay runs is queued and sent after it, never twice (each session remembers the ids
  *   it has sent).
- * - The LISTEN connection is re-opened with backoff when it drops; NOTIFYs sent while it was down
- *   are lost, so on every reconnect each session is caught up from the database (ids above the
- *   highest it was sent).
+ * - The LISTEN connection (api/pg-listener.ts) is re-opened with backoff when it drops; NOTIFYs
+ *   sent while it was down are lost, so on every reconnect each session is caught up from the
+ *   database (ids above the highest it was sent).
  * - Ids are assigned when a row is inserted and consumers commit concurrently, so ids can commit
  *   slightly out of order; a session sends whatever arrives (deduplicated by id). A client that
  *   resumes from an id may therefore, rarely, miss a notification that committed later with a
@@ -19,12 +19,12 @@
  */
 import type { Session } from 'better-sse';
 import type { Knex } from 'knex';
-import { Client } from 'pg';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { NOTIFICATION_CHANNEL } from '../../consumers/notify';
 import { getConfig } from '../../shared/config';
 import { componentLogger } from '../../shared/logger';
+import { createPgListener } from '../pg-listener';
 import { latestNotificationId, notificationsAfter, notificationsByIds, type NotificationView } from '../services/notifications';
 
 export interface NotificationHub {
@@ -75,14 +75,7 @@ export async function createNotificationHub(options: NotificationHubOptions): Pr
   const log = options.log ?? componentLogger('notification-hub');
   const keepAliveMs = options.keepAliveMs ?? 15_000;
   const replayLimit = options.replayLimit ?? 1_000;
-  const delays = options.reconnectDelayMs ?? { initial: 500, max: 15_000 };
-  const url = options.databaseUrl ?? getConfig().database.url;
-
   const byUser = new Map<string, Set<Subscriber>>();
-  let listener: Client | undefined;
-  let closing = false;
-  let reconnectTimer: NodeJS.Timeout | undefined;
-  let failedConnects = 0;
   let pending = new Set<number>();
   let flushScheduled = false;
 
@@ -155,55 +148,17 @@ export async function createNotificationHub(options: NotificationHubOptions): Pr
     }
   }
 
-  function scheduleReconnect(client: Client): void {
-    if (listener === client) listener = undefined;
-    client.removeAllListeners('end');
-    client.end().catch(() => undefined);
-    if (closing || reconnectTimer) return;
-    const delay = Math.min(delays.initial * 2 ** failedConnects, delays.max);
-    failedConnects += 1;
-    reconnectTimer = setTimeout(() => {
-      reconnectTimer = undefined;
-      connect()
-        .then(() => catchUp())
-        .catch((err: unknown) => log.warn({ err, attempt: failedConnects }, 'LISTEN connection failed; retrying'));
-    }, delay);
-  }
-
-  async function connect(): Promise<void> {
-    const client = new Client({ connectionString: url, keepAlive: true, application_name: options.applicationName ?? 'sales-saga-notification-hub' });
-    client.on('notification', (msg) => {
-      if (msg.channel === NOTIFICATION_CHANNEL) onSignal(msg.payload);
-    });
-    client.on('error', (err) => {
-      log.warn({ err }, 'LISTEN connection lost');
-      scheduleReconnect(client);
-    });
-    client.on('end', () => scheduleReconnect(client));
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${NOTIFICATION_CHANNEL}`);
-    } catch (err) {
-      scheduleReconnect(client);
-      throw err;
-    }
-    if (closing) {
-      await client.end();
-      return;
-    }
-    listener = client;
-    failedConnects = 0;
-    log.info('listening for notifications');
-  }
-
-  try {
-    await connect();
-  } catch (err) {
-    // the caller learns it now; no background retries for a hub that was never handed out
-    closing = true;
-    clearTimeout(reconnectTimer);
-    throw err;
-  }
+  const listener = createPgListener({
+    url: options.databaseUrl ?? getConfig().database.url,
+    channel: NOTIFICATION_CHANNEL,
+    applicationName: options.applicationName ?? 'sales-saga-notification-hub',
+    log,
+    onNotification: onSignal,
+    onReconnect: catchUp,
+    reconnectDelayMs: options.reconnectDelayMs,
+  });
+  // the caller learns a failure now; a hub that was never handed out does not retry in the background
+  await listener.start();
 
   return {
     keepAliveMs,
@@ -239,17 +194,10 @@ export async function createNotificationHub(options: NotificationHubOptions): Pr
       return n;
     },
 
-    listening: () => listener !== undefined,
+    listening: () => listener.listening(),
 
     async close() {
-      closing = true;
-      clearTimeout(reconnectTimer);
-      const client = listener;
-      listener = undefined;
-      if (client) {
-        client.removeAllListeners('end');
-        await client.end().catch(() => undefined);
-      }
+      await listener.close();
       byUser.clear();
     },
   };

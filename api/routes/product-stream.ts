@@ -17,7 +17,7 @@
  */
 import { createChannel, createSession, type Channel } from 'better-sse';
 import { Router } from 'express';
-import { Client } from 'pg';
+import type { Client } from 'pg';
 import { z } from 'zod';
 import { getConfig } from '../../shared/config';
 import { AppError } from '../../shared/errors';
@@ -25,11 +25,11 @@ import { STOCK_STATUSES } from '../../shared/events';
 import { componentLogger } from '../../shared/logger';
 import { authenticateStream } from '../auth/middleware';
 import { openapi, problemResponse, secured } from '../openapi';
+import { createPgListener, type PgListener } from '../pg-listener';
 
 export const INVENTORY_CHANNEL = 'inventory_changes';
 const APPLICATION_NAME = 'sales-saga-product-stream';
 const KEEP_ALIVE_MS = 15_000;
-const RECONNECT_DELAY_MS = { initial: 500, max: 15_000 };
 
 const changeSchema = z.object({
   product_id: z.string(),
@@ -78,24 +78,13 @@ openapi.registerPath({
 });
 
 interface StockFeed {
-  /** resolves once this process LISTENs on the channel (connecting if needed) */
-  start(): Promise<void>;
+  listener: PgListener;
   channel: Channel;
-  /** the LISTEN connection's server process id, while it is up */
-  backendPid(): number | undefined;
-  close(): Promise<void>;
 }
 
 function createStockFeed(): StockFeed {
   const log = componentLogger('product-stream');
-  const url = getConfig().database.url;
   const channel = createChannel();
-  let client: Client | undefined;
-  let ready: Promise<void> | undefined;
-  let closed = false;
-  let everConnected = false;
-  let failures = 0;
-  let reconnectTimer: NodeJS.Timeout | undefined;
 
   function onNotification(payload: string | undefined): void {
     let change: StockEvent;
@@ -116,81 +105,8 @@ function createStockFeed(): StockFeed {
     log.info({ products: rows.length, sessions: channel.sessionCount }, 'resynced stock after reconnecting');
   }
 
-  function scheduleReconnect(): void {
-    if (closed || reconnectTimer) return;
-    const delay = Math.min(RECONNECT_DELAY_MS.initial * 2 ** failures, RECONNECT_DELAY_MS.max);
-    failures += 1;
-    reconnectTimer = setTimeout(() => {
-      reconnectTimer = undefined;
-      start().catch((err: unknown) => log.warn({ err, attempt: failures }, 'LISTEN connection failed; retrying'));
-    }, delay);
-  }
-
-  function drop(c: Client): void {
-    c.removeAllListeners('end');
-    c.end().catch(() => undefined);
-    if (client !== c) return;
-    client = undefined;
-    ready = undefined;
-    scheduleReconnect();
-  }
-
-  async function connect(): Promise<void> {
-    const c = new Client({ connectionString: url, keepAlive: true, application_name: APPLICATION_NAME });
-    c.on('notification', (msg) => {
-      if (msg.channel === INVENTORY_CHANNEL) onNotification(msg.payload);
-    });
-    c.on('error', (err) => {
-      log.warn({ err }, 'LISTEN connection lost');
-      drop(c);
-    });
-    c.on('end', () => drop(c));
-    try {
-      await c.connect();
-      await c.query(`LISTEN ${INVENTORY_CHANNEL}`);
-    } catch (err) {
-      c.removeAllListeners('end');
-      await c.end().catch(() => undefined);
-      throw err;
-    }
-    if (closed) {
-      c.removeAllListeners('end');
-      await c.end().catch(() => undefined);
-      throw new Error('the product stream is closed');
-    }
-    client = c;
-    failures = 0;
-    log.info('listening for inventory changes');
-    if (everConnected) await resync(c).catch((err: unknown) => log.error({ err }, 'stock resync after reconnect failed'));
-    everConnected = true;
-  }
-
-  function start(): Promise<void> {
-    if (closed) return Promise.reject(new Error('the product stream is closed'));
-    ready ??= connect().catch((err: unknown) => {
-      ready = undefined;
-      if (everConnected) scheduleReconnect(); // sessions are waiting for it
-      throw err;
-    });
-    return ready;
-  }
-
-  return {
-    start,
-    channel,
-    backendPid: () => (client as (Client & { processID?: number }) | undefined)?.processID,
-    async close() {
-      closed = true;
-      clearTimeout(reconnectTimer);
-      const c = client;
-      client = undefined;
-      ready = undefined;
-      if (c) {
-        c.removeAllListeners('end');
-        await c.end().catch(() => undefined);
-      }
-    },
-  };
+  const listener = createPgListener({ url: getConfig().database.url, channel: INVENTORY_CHANNEL, applicationName: APPLICATION_NAME, log, onNotification, onReconnect: resync });
+  return { listener, channel };
 }
 
 // one per process (see the header); created on first use so an API that nobody streams from
@@ -201,12 +117,12 @@ let feed: StockFeed | undefined;
 export async function closeProductStream(): Promise<void> {
   const current = feed;
   feed = undefined;
-  await current?.close();
+  await current?.listener.close();
 }
 
 /** Whether this process is LISTENing for inventory changes, and on which server process (health checks, tests). */
 export function productStreamStatus(): { listening: boolean; backendPid?: number } {
-  const backendPid = feed?.backendPid();
+  const backendPid = feed?.listener.backendPid();
   return { listening: backendPid !== undefined, backendPid };
 }
 
@@ -217,7 +133,7 @@ export function productStreamRoutes(): Router {
   router.get('/products/stream', authenticateStream, async (req, res) => {
     const current = (feed ??= createStockFeed());
     try {
-      await current.start();
+      await current.listener.start();
     } catch (err) {
       req.log.warn({ err }, 'cannot LISTEN for inventory changes');
       throw AppError.unavailable('live stock is unavailable right now (the database cannot be listened to); retry shortly');
