@@ -1,12 +1,21 @@
 #!/usr/bin/env bash
 # `npm test`: the whole suite against the real servers. Installs dependencies if needed, starts the
-# local stack (unless DATABASE_URL / KAFKA_BROKERS / TEMPORAL_ADDRESS point elsewhere), typechecks,
+# suite's own local stack (unless DATABASE_URL / KAFKA_BROKERS / TEMPORAL_ADDRESS point elsewhere), typechecks,
 # lints, runs jest, then the fault-injection suite (test/chaos, on its own private stack), and ends
 # with the plain line "N passed, N failed" read from the jest JSON of both.
 # Servers this script started are stopped again at the end; ones already running are left alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export APP_ENV=test
+# The suite's own local servers, apart from `npm start`'s (5433 / 19092 / 7233, state in .state/):
+# on shared servers a running `npm start`'s consumers would receive the tests' events (and the tests
+# its events). Each can be moved with a TEST_* variable; DATABASE_URL / KAFKA_BROKERS /
+# TEMPORAL_ADDRESS still point the suite at external servers instead.
+export STACK_STATE_DIR="${TEST_STATE_DIR:-$PWD/.state/test}"
+export LOCAL_PG_PORT="${TEST_PG_PORT:-15433}"
+export LOCAL_KAFKA_PORT="${TEST_KAFKA_PORT:-29092}"
+export LOCAL_TEMPORAL_PORT="${TEST_TEMPORAL_PORT:-17233}"
+export TEMPORAL_UI_PORT="${TEST_TEMPORAL_UI_PORT:-18233}"
 
 bash scripts/ensure-deps.sh
 # the browser tests (test/browser/) drive Debian's Chromium; nothing downloads a browser build
