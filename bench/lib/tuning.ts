@@ -99,8 +99,9 @@ export function tuningMarkdown(runs: TuningRun[]): string[] {
   for (const r of runs) {
     const d = pairDeltas(r);
     const m = Math.round(median(d));
+    const rate = (xs: number[]) => Math.round(median(xs) * 10) / 10;
     lines.push(
-      `| ${r.name}: ${r.change} | ${median(r.pairs.map((p) => p.defaults.throughput))} | ${median(r.pairs.map((p) => p.changed.throughput))} | ${d.map((x) => `${x >= 0 ? '+' : ''}${x} %`).join(', ')} | **${m >= 0 ? '+' : ''}${m} %** | ${Math.round(median(r.pairs.map((p) => p.defaultsCpuMs)))} → ${Math.round(median(r.pairs.map((p) => p.changedCpuMs)))} |`,
+      `| ${r.name}: ${r.change} | ${rate(r.pairs.map((p) => p.defaults.throughput))} | ${rate(r.pairs.map((p) => p.changed.throughput))} | ${d.map((x) => `${x >= 0 ? '+' : ''}${x} %`).join(', ')} | **${m >= 0 ? '+' : ''}${m} %** | ${Math.round(median(r.pairs.map((p) => p.defaultsCpuMs)))} → ${Math.round(median(r.pairs.map((p) => p.changedCpuMs)))} |`,
     );
   }
   return lines;
