@@ -171,13 +171,16 @@ export async function runScenario(suite: Suite, fault: Fault, options: ScenarioO
   return results;
 }
 
-/** How many activity slots the worker is using (its Prometheus endpoint); 0 if it cannot tell. */
+/**
+ * How many activity slots the worker is using (its Prometheus endpoint), local activities (the
+ * saga's steps) included; 0 if it cannot tell.
+ */
 export async function activitiesInFlight(suite: Suite): Promise<number> {
   try {
     const text = await (await fetch(suite.workerMetricsUrl, { signal: AbortSignal.timeout(2_000) })).text();
     let n = 0;
     for (const line of text.split('\n')) {
-      if (/^temporal_worker_task_slots_used\{[^}]*worker_type="ActivityWorker"/.test(line)) n += Number(line.split(' ').pop());
+      if (/^temporal_worker_task_slots_used\{[^}]*worker_type="(Local)?ActivityWorker"/.test(line)) n += Number(line.split(' ').pop());
     }
     return n;
   } catch {
