@@ -31,14 +31,19 @@ export interface Movement {
   version: number;
 }
 
-interface MovementRow {
+/** A stock_movements row as node-postgres returns it (bigints as strings). */
+export interface StockMovementRow {
   id: string;
+  product_id: string;
+  sale_id: string | null;
+  type: MovementType | 'initial';
   on_hand_after: number;
   reserved_after: number;
   available_after: number;
   status_before: StockStatus;
   status_after: StockStatus;
   version: string;
+  created_at: Date;
 }
 
 /**
@@ -72,14 +77,14 @@ const MOVE_STOCK = `
            ELSE 'in_stock' END,
          status, version, CAST(:reason AS text), CAST(:requestKey AS text)
     FROM moved
-  RETURNING id, on_hand_after, reserved_after, available_after, status_before, status_after, version`;
+  RETURNING *`;
 
 /**
  * Applies the change, in the caller's transaction or on its own (autocommit); undefined when it
  * would make stock invalid (nothing is written then).
  */
 export async function applyStockChange(db: Knex | Knex.Transaction, change: StockChange): Promise<Movement | undefined> {
-  const { rows } = await db.raw<{ rows: MovementRow[] }>(MOVE_STOCK, {
+  const { rows } = await db.raw<{ rows: StockMovementRow[] }>(MOVE_STOCK, {
     dOn: change.onHandDelta,
     dRes: change.reservedDelta,
     productId: change.productId,

@@ -14,22 +14,9 @@ import {
   type OutgoingMessage,
   type SaleEventKind,
   type SaleStatus,
-  type StockStatus,
 } from '../shared/events';
+import type { StockMovementRow } from './inventory-ledger';
 import { findSale } from './sale-records';
-
-interface MovementRow {
-  product_id: string;
-  sale_id: string | null;
-  type: string;
-  on_hand_after: number;
-  reserved_after: number;
-  available_after: number;
-  status_before: StockStatus;
-  status_after: StockStatus;
-  version: string;
-  created_at: Date;
-}
 
 const MOVEMENT_OF: Record<SaleEventKind, string> = { created: 'reserve', completed: 'sale', cancelled: 'release' };
 
@@ -40,7 +27,7 @@ const STEP: Record<SaleEventKind, { status: SaleStatus; version: number }> = {
   cancelled: { status: 'CANCELLED', version: 2 },
 };
 
-export function inventoryEventFor(m: MovementRow): InventoryEvent {
+export function inventoryEventFor(m: StockMovementRow): InventoryEvent {
   return {
     event_id: inventoryEventId(m.product_id, Number(m.version)),
     type: 'inventory.updated',
@@ -97,14 +84,14 @@ export function createPublishActivities(db: Knex, producer: () => Promise<Produc
         payment_reference: kind === 'completed' ? sale.paymentReference : null,
         reason: kind === 'cancelled' ? sale.cancelReason : null,
       });
-      const movements: MovementRow[] = await db('stock_movements').where({ sale_id: saleId, type: MOVEMENT_OF[kind] }).orderBy('product_id');
+      const movements: StockMovementRow[] = await db('stock_movements').where({ sale_id: saleId, type: MOVEMENT_OF[kind] }).orderBy('product_id');
       const messages = [saleEvent, ...movements.map((m) => inventoryMessage(inventoryEventFor(m)))];
       await send(producer, messages);
       return messages.map((m) => m.headers.event_id ?? '');
     },
 
     async publishMovements(movementIds: number[]): Promise<string[]> {
-      const movements: MovementRow[] = await db('stock_movements').whereIn('id', movementIds).orderBy('id');
+      const movements: StockMovementRow[] = await db('stock_movements').whereIn('id', movementIds).orderBy('id');
       const messages = movements.map((m) => inventoryMessage(inventoryEventFor(m)));
       await send(producer, messages);
       return messages.map((m) => m.headers.event_id ?? '');
