@@ -21,19 +21,21 @@ export function deterministicSqlState(err: unknown): string | undefined {
   return code;
 }
 
-/** What went wrong, in words a caller can act on, without the SQL (knex puts the statement in the message). */
+/** The SQLSTATEs the shop's data can plausibly hit, in words a caller can act on. */
+const DATA_ERRORS: Record<string, string> = {
+  '22001': 'a text value is too long',
+  '22003': 'a number is out of range',
+  '22P02': 'a value has the wrong format',
+  '23502': 'a required value is missing',
+  '23503': 'it refers to something that does not exist',
+  '23514': 'a value breaks a rule',
+};
+
+/** What went wrong, without the SQL (knex puts the statement in the message). */
 export function describeDataError(err: unknown, sqlState: string): string {
   const { constraint, column } = (err ?? {}) as { constraint?: string; column?: string };
   const where = constraint ? ` (rule ${constraint})` : column ? ` (column ${column})` : '';
-  const what: Record<string, string> = {
-    '22001': 'a text value is too long',
-    '22003': 'a number is out of range',
-    '22P02': 'a value has the wrong format',
-    '23502': 'a required value is missing',
-    '23503': 'it refers to something that does not exist',
-    '23514': 'a value breaks a rule',
-  };
-  return `the database refused the data: ${what[sqlState] ?? `invalid data (SQLSTATE ${sqlState})`}${where}`;
+  return `the database refused the data: ${DATA_ERRORS[sqlState] ?? `invalid data (SQLSTATE ${sqlState})`}${where}`;
 }
 
 export const dataErrorInterceptor: ActivityInterceptorsFactory = () => ({

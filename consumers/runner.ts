@@ -226,7 +226,7 @@ export async function startGroupConsumer(options: GroupConsumerOptions): Promise
       await consumer.subscribe({ topics, fromBeginning: options.fromBeginning ?? true });
       await consumer.run({
         eachMessage,
-        autoCommitInterval: options.commitIntervalMs ? options.commitIntervalMs : null,
+        autoCommitInterval: options.commitIntervalMs || null, // 0 or unset: commit after every batch
         partitionsConsumedConcurrently: options.partitionsConcurrently ?? 1,
       });
     } catch (err) {
