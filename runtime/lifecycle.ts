@@ -5,6 +5,9 @@
 import { ConfigError } from '../shared/config';
 import { logger } from '../shared/logger';
 
+/** How long a stopping process may take before it exits anyway (deploy/ sizes its grace periods on it). */
+export const STOP_TIMEOUT_MS = 30_000;
+
 export interface Stoppable {
   stop(): Promise<void>;
 }
@@ -19,9 +22,9 @@ export function runUntilSignal(name: string, start: () => Promise<Stoppable>): v
     stopping = true;
     log.info({ signal }, 'shutting down');
     const force = setTimeout(() => {
-      log.error('shutdown took longer than 30 s; exiting');
+      log.error(`shutdown took longer than ${STOP_TIMEOUT_MS / 1000} s; exiting`);
       process.exit(1);
-    }, 30_000);
+    }, STOP_TIMEOUT_MS);
     force.unref();
     try {
       await running?.stop();

@@ -53,6 +53,9 @@ export function sagaWorkerOptions(deps: ActivityDeps) {
   };
 }
 
+/** How long activities in flight may finish after shutdown starts (the worker's drain). */
+export const WORKER_SHUTDOWN_GRACE_MS = 10_000;
+
 export async function startWorker(tuning: WorkerTuning = {}): Promise<Stoppable & { worker: Worker }> {
   const log = componentLogger('worker');
   const { temporal } = getConfig();
@@ -63,7 +66,7 @@ export async function startWorker(tuning: WorkerTuning = {}): Promise<Stoppable 
     ...sagaWorkerOptions({ db: db(), producer }),
     ...WORKER_DEFAULTS,
     ...tuning,
-    shutdownGraceTime: '10 seconds',
+    shutdownGraceTime: WORKER_SHUTDOWN_GRACE_MS,
   });
   const running = worker.run();
   running.catch((err: unknown) => log.fatal({ err }, 'worker stopped with an error'));

@@ -70,6 +70,9 @@ const envSchema = z.object({
 
 export type Env = z.infer<typeof envSchema>;
 
+/** Every environment variable the processes read (deploy/ and its test check their settings against it). */
+export const ENV_NAMES: readonly string[] = Object.keys(envSchema.shape);
+
 export interface KafkaSasl {
   mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512';
   username: string;
