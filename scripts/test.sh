@@ -18,6 +18,9 @@ export LOCAL_TEMPORAL_PORT="${TEST_TEMPORAL_PORT:-17233}"
 export TEMPORAL_UI_PORT="${TEST_TEMPORAL_UI_PORT:-18233}"
 
 bash scripts/ensure-deps.sh
+# helm, kubeconform and the Kubernetes schemas for test/unit/deploy-chart.test.ts (`npm run
+# check:deploy`): built once into the cache here, so the first build is not inside a test's timeout
+bash scripts/ensure-deploy-tools.sh > /dev/null
 # the browser tests (test/browser/) drive Debian's Chromium; nothing downloads a browser build
 if [ ! -x /usr/bin/chromium ]; then
   echo "[test] installing chromium (apt-get) for the browser tests…" >&2
