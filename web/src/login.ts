@@ -1,5 +1,5 @@
 /** The login form, with the demo users listed when the server seeds them (development). */
-import { api, describeError, setToken, type UiConfig, type User } from './api';
+import { api, describeError, setSession, type Session, type UiConfig, type User } from './api';
 import { h, showMessage } from './dom';
 
 export function loginView(config: UiConfig, onLoggedIn: (user: User) => void, notice?: string): HTMLElement {
@@ -27,8 +27,8 @@ export function loginView(config: UiConfig, onLoggedIn: (user: User) => void, no
       submit.disabled = true;
       showMessage(error, undefined);
       try {
-        const res = await api<{ token: string; user: User }>('POST', '/auth/login', { email: email.value, password: password.value }, { auth: false });
-        setToken(res.token);
+        const res = await api<Session>('POST', '/auth/login', { email: email.value, password: password.value }, { auth: false });
+        setSession(res);
         onLoggedIn(res.user);
       } catch (err) {
         showMessage(error, describeError(err));
