@@ -6,6 +6,7 @@
 // before anything reads the configuration: access tokens that expire within the test
 process.env.JWT_TTL_SECONDS = '8';
 
+import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { createUser, type TestUser } from '../helpers/users';
 import { logIn, screenshot, startBrowserEnv, unexpectedProblems, type BrowserEnv } from './harness';
@@ -69,3 +70,24 @@ test('logs in, refreshes the access token before it expires, keeps working after
   expect((await request(env.ctx.app).post('/auth/refresh').send({ refreshToken: held })).status).toBe(401);
   expect(unexpectedProblems(problems)).toEqual([]);
 }, 90_000);
+
+test('a new customer signs up on the page: the API\'s password rule is shown, then their dashboard', async () => {
+  const { page, problems } = await env.newPage();
+  await page.goto(env.url);
+  await page.getByRole('button', { name: 'New customer? Create an account' }).click();
+  const email = `page-signup-${randomUUID().slice(0, 8)}@test.example.com`;
+  await page.getByLabel('Your name').fill('Paula Page');
+  await page.getByLabel('Your email address').fill(email);
+  await page.getByLabel('Choose a password').fill('password123');
+  await page.getByLabel('Choose a password').press('Enter');
+  await page.getByRole('alert').filter({ hasText: 'too common' }).waitFor();
+
+  await page.getByLabel('Choose a password').fill('cobalt-meadow-kite-58');
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.getByRole('heading', { name: 'Your sales' }).waitFor();
+  await page.locator('.topbar').getByText('Paula Page').waitFor();
+  await screenshot(page, 'signup-customer-dashboard');
+  // a customer, in the browser's language (the context is en-US)
+  expect(await env.db('users').where({ email }).first('role', 'locale')).toEqual({ role: 'customer', locale: 'en' });
+  expect(unexpectedProblems(problems, [400])).toEqual([]);
+}, 60_000);
