@@ -15,12 +15,15 @@ import { productRoutes } from './routes/products';
 import { productStreamRoutes } from './routes/product-stream';
 import { saleRoutes } from './routes/sales';
 import { stockRoutes } from './routes/stock';
+import { userRoutes } from './routes/users';
 import { webRoutes } from './routes/web';
 
 export function createApp(deps: Dependencies): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
+  // authenticate reads the users row on every request (a disabled user's token stops at once)
+  app.locals.db = deps.db;
 
   app.use(
     pinoHttp({
@@ -53,6 +56,7 @@ export function createApp(deps: Dependencies): Express {
   app.use(webRoutes()); // the live page at / and GET /ui-config
   app.use(followRoutes(deps));
   app.use(notificationRoutes(deps));
+  app.use(userRoutes(deps));
 
   app.use(notFoundHandler);
   app.use(problemHandler);

@@ -13,6 +13,8 @@ Object.assign(process.env, {
   APP_ENV: 'development',
   SEED_DEMO_DATA: 'false',
   LOG_LEVEL: 'warn', // the bench process itself; the app processes log at info
+  // the bench logs in once and runs about 13 minutes, too close to the default 15-minute access token
+  JWT_TTL_SECONDS: '3600',
   STACK_STATE_DIR: process.env.BENCH_STATE_DIR || join(repo, '.state', 'bench'),
   LOCAL_PG_PORT: process.env.BENCH_PG_PORT || '35433',
   LOCAL_KAFKA_PORT: process.env.BENCH_KAFKA_PORT || '49092',

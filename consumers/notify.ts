@@ -177,7 +177,7 @@ async function store(trx: Knex.Transaction, audience: Audience, draft: Draft, re
   const result = await trx.raw<{ rows: StoredRow[] }>(
     `WITH ins AS (
        INSERT INTO notifications (recipient_id, audience, kind, product_id, sale_id, status, title, body, event_id)
-       SELECT u.id, ?, ?, ?, CAST(? AS uuid), ?, ?, ?, ? FROM users u WHERE ${recipients.where}
+       SELECT u.id, ?, ?, ?, CAST(? AS uuid), ?, ?, ?, ? FROM users u WHERE u.deleted_at IS NULL AND (${recipients.where})
        ON CONFLICT (recipient_id, event_id) DO NOTHING
        RETURNING id, recipient_id
      )

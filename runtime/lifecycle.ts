@@ -2,17 +2,29 @@
  * Process lifecycle shared by every entry point (bin/*.ts): run a component, stop it once on
  * SIGINT/SIGTERM, and turn configuration errors into one readable line instead of a stack trace.
  */
-import { ConfigError } from '../shared/config';
+import { ConfigError, getConfig } from '../shared/config';
 import { logger } from '../shared/logger';
 
 /** How long a stopping process may take before it exits anyway (deploy/ sizes its grace periods on it). */
 export const STOP_TIMEOUT_MS = 30_000;
+
+/** The configuration is read before anything else (the logger needs it): a mistake in it is one line and exit 1. */
+function configOrExit(name: string): void {
+  try {
+    getConfig();
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`\n${name}: ${err.message}\n`);
+    process.exit(1);
+  }
+}
 
 export interface Stoppable {
   stop(): Promise<void>;
 }
 
 export function runUntilSignal(name: string, start: () => Promise<Stoppable>): void {
+  configOrExit(name);
   const log = logger().child({ component: name });
   let running: Stoppable | undefined;
   let stopping = false;
@@ -55,6 +67,7 @@ export function runUntilSignal(name: string, start: () => Promise<Stoppable>): v
 
 /** A one-shot command: run it, exit 0, or print the configuration problem in one line and exit 1. */
 export function runOnce(name: string, task: () => Promise<void>): void {
+  configOrExit(name);
   task()
     .then(() => process.exit(0))
     .catch((err: unknown) => {

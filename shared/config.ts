@@ -8,6 +8,7 @@
  * provisions nothing for that component (see `provided`).
  */
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 const DEV_JWT_SECRET = 'dev-only-secret-change-me-in-production-000000';
@@ -58,11 +59,20 @@ const envSchema = z.object({
   WORKER_METRICS_ADDRESS: z.string().default('127.0.0.1:9464'),
 
   JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 characters').default(DEV_JWT_SECRET),
-  JWT_TTL_SECONDS: z.coerce.number().int().min(60).default(3600),
+  /** access tokens are short; a session lives on through refresh tokens (REFRESH_TOKEN_TTL_SECONDS) */
+  JWT_TTL_SECONDS: z.coerce.number().int().min(5).default(900),
   SEED_DEMO_DATA: bool.optional(),
   DEMO_PASSWORD: z.string().min(8).default('demo-password'),
 
   RESERVATION_TTL_SECONDS: z.coerce.number().int().min(1).default(15 * 60),
+
+  // accounts (issue #12)
+  /** how long a refresh token (and so a session without activity) lasts: a shift */
+  REFRESH_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).default(12 * 3600),
+  /** scrypt cost as log2(N), r=8, p=1; 17 is OWASP's recommendation. Tests default cheaper. */
+  PASSWORD_SCRYPT_LOG_N: z.coerce.number().int().min(10).max(20).optional(),
+  /** bin/create-admin.ts reads the first admin's password from here when stdin gives none */
+  ADMIN_PASSWORD: z.string().optional(),
 
   STACK_STATE_DIR: z.string().optional(),
   STACK_CACHE_DIR: z.string().optional(),
@@ -110,7 +120,9 @@ export interface Config {
     uiPort: number;
     workerMetricsAddress: string;
   };
-  auth: { jwtSecret: string; jwtTtlSeconds: number };
+  auth: { jwtSecret: string; jwtTtlSeconds: number; refreshTtlSeconds: number; scrypt: { N: number; r: number; p: number } };
+  /** bin/create-admin.ts */
+  bootstrap: { adminPassword?: string };
   demo: { seed: boolean; password: string };
   saga: { reservationTtlSeconds: number };
   stack: { stateDir?: string; cacheDir?: string };
@@ -166,9 +178,49 @@ function refuseDevDefaultsInProduction(env: Env): void {
   if (!env.DATABASE_URL) problems.push('DATABASE_URL is not set');
   if (!env.KAFKA_BROKERS) problems.push('KAFKA_BROKERS is not set');
   if (!env.TEMPORAL_ADDRESS) problems.push('TEMPORAL_ADDRESS is not set');
+  if (env.PASSWORD_SCRYPT_LOG_N !== undefined && env.PASSWORD_SCRYPT_LOG_N < OWASP_SCRYPT_LOG_N) problems.push(`PASSWORD_SCRYPT_LOG_N=${env.PASSWORD_SCRYPT_LOG_N} is below OWASP's ${OWASP_SCRYPT_LOG_N}`);
   if (problems.length > 0) {
     throw new ConfigError(`APP_ENV=production refuses to start: ${problems.join('; ')}`);
   }
+}
+
+const OWASP_SCRYPT_LOG_N = 17;
+/** what tests hash with unless PASSWORD_SCRYPT_LOG_N says otherwise: every test user gets a real hash */
+const TEST_SCRYPT_LOG_N = 12;
+
+function isLoopback(host: string): boolean {
+  const bare = host.replace(/^\[(.*)\]$/, '$1');
+  if (bare === 'localhost') return true;
+  if (isIP(bare) === 4) return bare.startsWith('127.');
+  if (isIP(bare) === 6) return bare === '::1' || /^::ffff:127\./i.test(bare);
+  return false;
+}
+
+/** "host:port" or "[v6]:port" → host */
+const hostOf = (address: string): string => address.replace(/:\d+$/, '');
+
+/**
+ * Issue #12: a deployment that forgets APP_ENV must not run on the public development JWT secret
+ * or create demo users with a known password. Those are accepted only when APP_ENV=development is
+ * set on purpose, or when nothing listens beyond loopback (`npm start` on a laptop).
+ */
+function refuseDevDefaultsWhenExposed(env: Env, appEnvGiven: boolean): void {
+  if (appEnvGiven && env.APP_ENV === 'development') return;
+  if (env.APP_ENV === 'production') return; // refuseDevDefaultsInProduction has spoken
+  const exposed = [
+    ['HOST', env.HOST, env.HOST],
+    ['WORKER_METRICS_ADDRESS', env.WORKER_METRICS_ADDRESS, hostOf(env.WORKER_METRICS_ADDRESS)],
+  ].filter(([, , host]) => !isLoopback(host!));
+  if (exposed.length === 0) return;
+  const unsafe: string[] = [];
+  if (env.JWT_SECRET === DEV_JWT_SECRET) unsafe.push('the public development JWT_SECRET (set JWT_SECRET)');
+  if (env.SEED_DEMO_DATA ?? env.APP_ENV === 'development') unsafe.push('demo users with a known password (set SEED_DEMO_DATA=false)');
+  if (unsafe.length === 0) return;
+  const where = exposed.map(([name, value]) => `${name}=${value}`).join(', ');
+  const appEnv = appEnvGiven ? `APP_ENV=${env.APP_ENV}` : 'APP_ENV is not set';
+  throw new ConfigError(
+    `refusing to start: ${where} is not a loopback address and ${appEnv}, so ${unsafe.join(' and ')} would be exposed; set APP_ENV=production for a deployment, or APP_ENV=development to allow them on purpose`,
+  );
 }
 
 export function parseConfig(source: NodeJS.ProcessEnv): Config {
@@ -179,6 +231,8 @@ export function parseConfig(source: NodeJS.ProcessEnv): Config {
   }
   const env = parsed.data;
   refuseDevDefaultsInProduction(env);
+  refuseDevDefaultsWhenExposed(env, source.APP_ENV !== undefined && source.APP_ENV !== '');
+  const scryptLogN = env.PASSWORD_SCRYPT_LOG_N ?? (env.APP_ENV === 'test' ? TEST_SCRYPT_LOG_N : OWASP_SCRYPT_LOG_N);
 
   // Tests get their own database and task queue, so a running `npm start` is never disturbed.
   const suffix = env.APP_ENV === 'test' ? '_test' : '';
@@ -213,7 +267,13 @@ export function parseConfig(source: NodeJS.ProcessEnv): Config {
       uiPort: env.TEMPORAL_UI_PORT,
       workerMetricsAddress: env.WORKER_METRICS_ADDRESS,
     },
-    auth: { jwtSecret: env.JWT_SECRET, jwtTtlSeconds: env.JWT_TTL_SECONDS },
+    auth: {
+      jwtSecret: env.JWT_SECRET,
+      jwtTtlSeconds: env.JWT_TTL_SECONDS,
+      refreshTtlSeconds: env.REFRESH_TOKEN_TTL_SECONDS,
+      scrypt: { N: 2 ** scryptLogN, r: 8, p: 1 },
+    },
+    bootstrap: { adminPassword: env.ADMIN_PASSWORD },
     demo: { seed: env.SEED_DEMO_DATA ?? env.APP_ENV === 'development', password: env.DEMO_PASSWORD },
     saga: { reservationTtlSeconds: env.RESERVATION_TTL_SECONDS },
     stack: { stateDir: env.STACK_STATE_DIR, cacheDir: env.STACK_CACHE_DIR },

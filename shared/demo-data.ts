@@ -84,7 +84,8 @@ export async function seedDemoData(knex: Knex, password: string): Promise<{ prod
     }
     const newUsers = (await trx('users')
       .insert(users.map((u) => ({ email: u.email, name: u.name, role: u.role, password_hash: u.password_hash })))
-      .onConflict('email')
+      // the index that keeps live emails unique (migrations/20261202140000_accounts.ts)
+      .onConflict(trx.raw('(lower(email)) WHERE deleted_at IS NULL'))
       .ignore()
       .returning('id')) as { id: string }[];
     return { products: newProducts.length, users: newUsers.length };

@@ -1,17 +1,17 @@
 /**
  * Password hashing with scrypt (node:crypto, no native add-on). The stored string carries its own
- * parameters (`scrypt$N$r$p$salt$hash`, base64), so the cost can be raised later and old hashes
- * still verify. Hashing runs on libuv's thread pool (async scrypt), not on the event loop.
+ * parameters (`scrypt$N$r$p$salt$hash`, base64), so the cost can be raised later: old hashes still
+ * verify, and `needsRehash` tells the login to store a new one. The cost comes from the
+ * configuration: OWASP's N=2^17, r=8, p=1 (128 MiB, a few hundred ms) by default, cheaper in tests.
+ * Hashing runs on libuv's thread pool (async scrypt), not on the event loop.
  */
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { getConfig } from './config';
 
-const N = 16384; // 2^14: ~16 MiB and tens of ms per hash; OWASP's minimum for scrypt with r=8, p=1
-const R = 8;
-const P = 1;
 const KEY_LENGTH = 64;
 const SALT_BYTES = 16;
 
-interface Cost {
+export interface Cost {
   N: number;
   r: number;
   p: number;
@@ -25,10 +25,16 @@ function derive(password: string, salt: Buffer, cost: Cost, keyLength: number): 
   });
 }
 
-export async function hashPassword(password: string): Promise<string> {
+export async function hashPassword(password: string, cost: Cost = getConfig().auth.scrypt): Promise<string> {
   const salt = randomBytes(SALT_BYTES);
-  const hash = await derive(password, salt, { N, r: R, p: P }, KEY_LENGTH);
-  return ['scrypt', N, R, P, salt.toString('base64'), hash.toString('base64')].join('$');
+  const hash = await derive(password, salt, cost, KEY_LENGTH);
+  return ['scrypt', cost.N, cost.r, cost.p, salt.toString('base64'), hash.toString('base64')].join('$');
+}
+
+/** Whether a stored hash was made with other parameters than `cost` (or is not ours): hash it anew. */
+export function needsRehash(stored: string, cost: Cost = getConfig().auth.scrypt): boolean {
+  const parts = stored.split('$');
+  return parts.length !== 6 || parts[0] !== 'scrypt' || parts[1] !== String(cost.N) || parts[2] !== String(cost.r) || parts[3] !== String(cost.p);
 }
 
 /** False for a wrong password and for anything that is not a hash this module wrote. */

@@ -2,13 +2,34 @@
  * `authenticate` turns a bearer token into `res.locals.user`; `requireRole` then decides. Both
  * answer through the problem+json handler. Apply them per route, never with router.use(): routers
  * are mounted at the root, so a router-wide guard would also catch other routers' paths.
+ *
+ * A valid signature is not enough: the user must still be active (api/auth/active-user.ts), and
+ * their role and name are the database's current ones, not the token's copy (issue #12).
  */
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
+import type { Knex } from 'knex';
 import { AppError } from '../../shared/errors';
+import { findActiveUser } from './active-user';
 import { verifyToken } from './tokens';
 import { currentUser, type Role } from './types';
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
+
+/** The database the app was built with (api/app.ts puts it in app.locals). */
+function dbOf(req: Request): Knex {
+  const db = (req.app.locals as { db?: Knex }).db;
+  if (!db) throw new Error('app.locals.db is not set: createApp must set it for authenticate');
+  return db;
+}
+
+async function admit(req: Request, res: Response, userId: string): Promise<void> {
+  const user = await findActiveUser(dbOf(req), userId);
+  if (!user) {
+    res.setHeader('WWW-Authenticate', 'Bearer realm="sales-saga", error="invalid_token", error_description="user disabled or deleted"');
+    throw AppError.unauthorized('the user of this token is disabled or no longer exists');
+  }
+  res.locals.user = user;
+}
 
 export const authenticate: RequestHandler = async (req, res, next) => {
   const match = BEARER.exec(req.headers.authorization ?? '');
@@ -22,7 +43,7 @@ export const authenticate: RequestHandler = async (req, res, next) => {
     res.setHeader('WWW-Authenticate', `Bearer realm="sales-saga", error="invalid_token", error_description="token ${result.reason}"`);
     throw AppError.unauthorized(result.reason === 'expired' ? 'token expired' : 'invalid token');
   }
-  res.locals.user = result.user;
+  await admit(req, res, result.user.id);
   next();
 };
 
@@ -35,7 +56,7 @@ export const authenticateStream: RequestHandler = async (req, res, next) => {
   if (req.headers.authorization || typeof queryToken !== 'string') return authenticate(req, res, next);
   const result = await verifyToken(queryToken);
   if (!result.ok) throw AppError.unauthorized(result.reason === 'expired' ? 'token expired' : 'invalid token');
-  res.locals.user = result.user;
+  await admit(req, res, result.user.id);
   next();
 };
 

@@ -1,6 +1,8 @@
 /**
- * Access tokens: HS256 JWTs signed with the configured secret. `sub` is the user id; email, name and
- * role ride along so a request needs no database read to know who is calling. Verification tells an
+ * Access tokens: HS256 JWTs signed with the configured secret, short-lived (JWT_TTL_SECONDS; a
+ * session lives on through refresh tokens, api/auth/refresh-tokens.ts). `sub` is the user id; email,
+ * name and role ride along for clients, but the API takes the caller's current role from the users
+ * row on every request (api/auth/middleware.ts), so a changed role applies at once. Verification tells an
  * expired token from an invalid one, because a client should log in again for the first and treat
  * the second as a bug or an attack.
  */

@@ -1,124 +1,140 @@
 /**
- * POST /auth/login exchanges email + password for a bearer token; GET /me says who the token
- * belongs to. Login answers the same 401 whether the email is unknown or the password wrong, and
- * does the same scrypt work in both cases, so neither the message nor the timing reveals which
- * emails have accounts.
+ * Sessions and the caller's own account: POST /auth/login, /auth/register (customers sign up),
+ * /auth/refresh (rotating refresh tokens), /auth/logout; GET and PATCH /me, PUT /me/password.
+ * Routes are thin: rules live in api/services/accounts.ts, limits in api/auth/limits.ts.
  */
 import { Router, type Request } from 'express';
-import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import { z } from 'zod';
 import { AppError } from '../../shared/errors';
+import { findActiveUser } from '../auth/active-user';
+import { LOGIN_ATTEMPTS_PER_WINDOW, REGISTRATIONS_PER_WINDOW, loginLimits, registrationLimit } from '../auth/limits';
 import { authenticate } from '../auth/middleware';
-import { hashPassword, verifyPassword } from '../../shared/passwords';
-import { signToken } from '../auth/tokens';
-import { ROLES, currentUser, type AuthUser, type Role } from '../auth/types';
+import { revokeRefreshFamily, spendRefreshToken } from '../auth/refresh-tokens';
+import { startSession } from '../auth/session';
+import { currentUser } from '../auth/types';
 import type { Dependencies } from '../dependencies';
 import { jsonResponse, openapi, problemResponse, secured } from '../openapi';
+import { LOCALES, accountOf, changePassword, dummyPasswordHash, logIn, register, updateOwnAccount, type Locale } from '../services/accounts';
 import { parseBody } from '../validate';
+import { accountSchema, changePasswordBody, loginBody, refreshBody, registerBody, sessionSchema, updateMeBody } from './account-schemas';
 
-/** Failed logins allowed per client IP and email per window; a code constant on purpose (not tunable by env). */
-export const LOGIN_ATTEMPTS_PER_WINDOW = 10;
-const LOGIN_WINDOW_MS = 60_000;
+// the limit constants moved to api/auth/limits.ts; re-exported for the tests and docs that name them here
+export { LOGIN_ATTEMPTS_PER_WINDOW };
 
-const loginBody = z
-  .object({
-    email: z.string().trim().toLowerCase().email().max(320).openapi({ example: 'admin@example.com' }),
-    password: z.string().min(1).max(1024).openapi({ example: 'demo-password' }),
-  })
-  .openapi('LoginRequest');
-
-const userSchema = z
-  .object({ id: z.string(), email: z.string(), name: z.string(), role: z.enum(ROLES) })
-  .openapi('User');
-
-const loginResponse = z
-  .object({
-    token: z.string().openapi({ description: 'send as `Authorization: Bearer <token>`' }),
-    expiresIn: z.number().int().openapi({ description: 'seconds until the token expires', example: 3600 }),
-    user: userSchema,
-  })
-  .openapi('LoginResponse');
+const json = (schema: z.ZodTypeAny) => ({ body: { required: true, content: { 'application/json': { schema } } } });
 
 openapi.registerPath({
-  method: 'post',
-  path: '/auth/login',
-  tags: ['auth'],
-  summary: 'Log in with email and password; returns a bearer token',
-  request: { body: { required: true, content: { 'application/json': { schema: loginBody } } } },
+  method: 'post', path: '/auth/login', tags: ['auth'],
+  summary: 'Log in with email and password; returns an access token and a refresh token',
+  request: json(loginBody),
   responses: {
-    200: jsonResponse('Logged in', loginResponse),
+    200: jsonResponse('Logged in', sessionSchema),
     400: problemResponse('Invalid body'),
-    401: problemResponse('Invalid email or password'),
-    429: problemResponse(`More than ${LOGIN_ATTEMPTS_PER_WINDOW} failed attempts a minute for this email from this address; see Retry-After`),
+    401: problemResponse('Invalid email or password, or the account is disabled'),
+    429: problemResponse(`Too many failed attempts (${LOGIN_ATTEMPTS_PER_WINDOW} a minute for one email from one address, or too many from one address); see Retry-After. Repeated failures for one email from anywhere are slowed down, never refused`),
+  },
+});
+openapi.registerPath({
+  method: 'post', path: '/auth/register', tags: ['auth'],
+  summary: 'Sign up as a customer; returns a session like login',
+  request: json(registerBody),
+  responses: {
+    201: jsonResponse('Signed up and logged in', sessionSchema),
+    400: problemResponse('Invalid body, or the password breaks the rule (at least 10 characters, not the email, not a common password)'),
+    409: problemResponse('An account with this email already exists'),
+    429: problemResponse(`More than ${REGISTRATIONS_PER_WINDOW} sign-ups an hour from this address; see Retry-After`),
+  },
+});
+openapi.registerPath({
+  method: 'post', path: '/auth/refresh', tags: ['auth'],
+  summary: 'Trade a refresh token for a new session; the old refresh token is spent (using it again revokes the whole chain)',
+  request: json(refreshBody),
+  responses: {
+    200: jsonResponse('A new access token and the next refresh token', sessionSchema),
+    400: problemResponse('Invalid body'),
+    401: problemResponse('Unknown, expired, spent or revoked refresh token, or the user is disabled or deleted'),
+  },
+});
+openapi.registerPath({
+  method: 'post', path: '/auth/logout', tags: ['auth'],
+  summary: "Revoke the refresh token (and its chain); the access token ends at its expiry",
+  request: json(refreshBody),
+  responses: { 204: { description: 'Logged out (also when the token was unknown or already revoked)' }, 400: problemResponse('Invalid body') },
+});
+openapi.registerPath({
+  method: 'get', path: '/me', tags: ['auth'], security: secured,
+  summary: 'The authenticated caller',
+  responses: { 200: jsonResponse('The caller', accountSchema), 401: problemResponse('Missing, expired or invalid token, or the user is disabled or deleted') },
+});
+openapi.registerPath({
+  method: 'patch', path: '/me', tags: ['auth'], security: secured,
+  summary: 'Change your name or locale',
+  request: json(updateMeBody),
+  responses: { 200: jsonResponse('The updated caller', accountSchema), 400: problemResponse('Invalid body'), 401: problemResponse('Not authenticated') },
+});
+openapi.registerPath({
+  method: 'put', path: '/me/password', tags: ['auth'], security: secured,
+  summary: 'Change your password; every refresh token of yours is revoked and a new session returned',
+  request: json(changePasswordBody),
+  responses: {
+    200: jsonResponse('Password changed; a new session', sessionSchema),
+    400: problemResponse('Invalid body, or the new password breaks the rule'),
+    401: problemResponse('Not authenticated'),
+    403: problemResponse('The current password is wrong'),
   },
 });
 
-openapi.registerPath({
-  method: 'get',
-  path: '/me',
-  tags: ['auth'],
-  summary: 'The authenticated caller',
-  security: secured,
-  responses: { 200: jsonResponse('The caller', userSchema), 401: problemResponse('Missing, expired or invalid token') },
-});
-
-interface UserRow {
-  id: string;
-  email: string;
-  name: string;
-  role: Role;
-  password_hash: string;
+/** es | en from Accept-Language (by its q-values); es when it names neither. */
+function localeFrom(req: Request): Locale {
+  const best = req.acceptsLanguages(...LOCALES);
+  return typeof best === 'string' && req.headers['accept-language'] ? (best as Locale) : 'es';
 }
-
-// Verified against when the email is unknown, so that path costs one scrypt like a real check.
-let dummyHash: Promise<string> | undefined;
-const dummy = (): Promise<string> => (dummyHash ??= hashPassword('no-such-user-dummy-password'));
-
-function loginKey(req: Request): string {
-  const email: unknown = (req.body as { email?: unknown } | undefined)?.email;
-  const who = typeof email === 'string' ? email.trim().toLowerCase() : '';
-  // ipKeyGenerator groups an IPv6 client's whole /56, which it could otherwise rotate through
-  return `${ipKeyGenerator(req.ip ?? 'unknown')}|${who}`;
-}
-
-function loginLimiter() {
-  return rateLimit({
-    windowMs: LOGIN_WINDOW_MS,
-    limit: LOGIN_ATTEMPTS_PER_WINDOW,
-    // successful logins do not count: the limit is against guessing, not against using the service
-    skipSuccessfulRequests: true,
-    keyGenerator: loginKey,
-    standardHeaders: 'draft-7',
-    legacyHeaders: false,
-    handler: (_req, _res, next) => {
-      next(new AppError(429, 'Too many requests', 'too many failed login attempts; wait and try again (see Retry-After)'));
-    },
-  });
-}
-
-const toAuthUser = (row: Pick<UserRow, 'id' | 'email' | 'name' | 'role'>): AuthUser => ({ id: row.id, email: row.email, name: row.name, role: row.role });
 
 export function authRoutes(deps: Dependencies): Router {
   const router = Router();
   // computed now, so the first unknown-email login is not slower than the ones after it
-  void dummy();
+  void dummyPasswordHash();
 
-  router.post('/auth/login', loginLimiter(), async (req, res) => {
+  router.post('/auth/login', ...loginLimits(), async (req, res) => {
     const { email, password } = parseBody(loginBody, req);
-    const row = (await deps.db('users').whereRaw('lower(email) = ?', [email]).first()) as UserRow | undefined;
-    const valid = await verifyPassword(password, row?.password_hash ?? (await dummy()));
-    if (!row || !valid) throw AppError.unauthorized('invalid email or password');
-    const user = toAuthUser(row);
-    const { token, expiresIn } = await signToken(user);
-    res.json({ token, expiresIn, user });
+    const user = await logIn(deps.db, email, password);
+    res.json(await startSession(deps.db, user));
+  });
+
+  router.post('/auth/register', registrationLimit(), async (req, res) => {
+    const body = parseBody(registerBody, req);
+    const user = await register(deps.db, { ...body, locale: body.locale ?? localeFrom(req) });
+    res.status(201).json(await startSession(deps.db, user));
+  });
+
+  router.post('/auth/refresh', async (req, res) => {
+    const { refreshToken } = parseBody(refreshBody, req);
+    const spent = await spendRefreshToken(deps.db, refreshToken);
+    if (!spent.ok) throw AppError.unauthorized(spent.reason === 'expired' ? 'refresh token expired; log in again' : 'invalid refresh token; log in again');
+    // a disabled or deleted user's refresh tokens are revoked, but check anyway: one query
+    if (!(await findActiveUser(deps.db, spent.userId))) throw AppError.unauthorized('invalid refresh token; log in again');
+    res.json(await startSession(deps.db, await accountOf(deps.db, spent.userId), spent.next));
+  });
+
+  router.post('/auth/logout', async (req, res) => {
+    const { refreshToken } = parseBody(refreshBody, req);
+    await revokeRefreshFamily(deps.db, refreshToken);
+    res.status(204).end();
   });
 
   router.get('/me', authenticate, async (_req, res) => {
-    const caller = currentUser(res);
-    // read back, so a renamed user sees the current name and a deleted one is told
-    const row = (await deps.db('users').select('id', 'email', 'name', 'role').where({ id: caller.id }).first()) as UserRow | undefined;
-    if (!row) throw AppError.unauthorized('the user of this token no longer exists');
-    res.json(toAuthUser(row));
+    res.json(await accountOf(deps.db, currentUser(res).id));
+  });
+
+  router.patch('/me', authenticate, async (req, res) => {
+    const change = parseBody(updateMeBody, req);
+    res.json(await updateOwnAccount(deps.db, currentUser(res).id, change));
+  });
+
+  router.put('/me/password', authenticate, async (req, res) => {
+    const { currentPassword, newPassword } = parseBody(changePasswordBody, req);
+    const user = await changePassword(deps.db, currentUser(res), currentPassword, newPassword);
+    res.json(await startSession(deps.db, user));
   });
 
   return router;

@@ -59,7 +59,8 @@ function businessProblem(err: unknown): AppError | undefined {
 }
 
 async function customerIdFor(db: Knex, email: string): Promise<string | null> {
-  const row: { id: string } | undefined = await db('users').where({ email: email.toLowerCase(), role: 'customer' }).first('id');
+  // a deleted account's email may belong to a newer account now (migrations/20261202140000_accounts.ts)
+  const row: { id: string } | undefined = await db('users').where({ email: email.toLowerCase(), role: 'customer' }).whereNull('deleted_at').first('id');
   return row?.id ?? null;
 }
 

@@ -3,8 +3,10 @@ import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import request from 'supertest';
 import { signToken } from '../../api/auth/tokens';
-import { LOGIN_ATTEMPTS_PER_WINDOW } from '../../api/routes/auth';
+import { LOGIN_ATTEMPTS_PER_WINDOW, LOGIN_FAILURES_PER_ADDRESS, LOGIN_FREE_FAILURES_PER_EMAIL } from '../../api/auth/limits';
+import { createApp } from '../../api/app';
 import { getConfig } from '../../shared/config';
+import { hashPassword } from '../../shared/passwords';
 import { createTestContext, type TestContext } from '../helpers/context';
 import { bearer, createUser, tokenFor, type TestUser } from '../helpers/users';
 
@@ -39,11 +41,13 @@ describe('POST /auth/login', () => {
     expect(res.body).toEqual({
       token: expect.stringMatching(/^[\w-]+\.[\w-]+\.[\w-]+$/),
       expiresIn: getConfig().auth.jwtTtlSeconds,
-      user: { id: admin.id, email: admin.email, name: admin.name, role: 'admin' },
+      refreshToken: expect.any(String),
+      refreshExpiresIn: getConfig().auth.refreshTtlSeconds,
+      user: { id: admin.id, email: admin.email, name: admin.name, role: 'admin', locale: 'es' },
     });
     const me = remember(await api().get('/me').set(bearer(res.body.token)));
     expect(me.status).toBe(200);
-    expect(me.body).toEqual({ id: admin.id, email: admin.email, name: admin.name, role: 'admin' });
+    expect(me.body).toEqual({ id: admin.id, email: admin.email, name: admin.name, role: 'admin', locale: 'es' });
   });
 
   test('the email is matched case-insensitively', async () => {
@@ -93,6 +97,50 @@ describe('POST /auth/login', () => {
     // the limit is per email: others from the same address can still log in
     const other = remember(await api().post('/auth/login').send({ email: customer.email, password: customer.password }));
     expect(other.status).toBe(200);
+  });
+
+  test(`one address is refused after ${LOGIN_FAILURES_PER_ADDRESS} failures across many emails; other addresses are not`, async () => {
+    const app = createApp(ctx.deps); // limiters of its own: other tests' failures do not count
+    const from = '10.77.0.1';
+    for (let i = 0; i < LOGIN_FAILURES_PER_ADDRESS; i += 1) {
+      const res = await request(app).post('/auth/login').set('X-Forwarded-For', from).send({ email: `spray-${i}-${randomUUID().slice(0, 6)}@example.com`, password: 'Summer2026!' });
+      expect(res.status).toBe(401);
+    }
+    const blocked = await request(app).post('/auth/login').set('X-Forwarded-For', from).send({ email: customer.email, password: customer.password });
+    expect(blocked.status).toBe(429);
+    expect(blocked.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
+    const elsewhere = await request(app).post('/auth/login').set('X-Forwarded-For', '10.77.0.2').send({ email: customer.email, password: customer.password });
+    expect(elsewhere.status).toBe(200);
+  });
+
+  test('failures for one email from many addresses slow its logins down but never lock the owner out', async () => {
+    const app = createApp(ctx.deps);
+    const victim = await createUser(ctx.db, { role: 'sales' });
+    const timed = async (from: string, password: string) => {
+      const started = Date.now();
+      const res = await request(app).post('/auth/login').set('X-Forwarded-For', from).send({ email: victim.email, password });
+      return { status: res.status, ms: Date.now() - started };
+    };
+    const quick = await timed('10.78.1.1', 'wrong-guess-0');
+    for (let i = 1; i < LOGIN_FREE_FAILURES_PER_EMAIL + 3; i += 1) {
+      expect((await timed(`10.78.1.${i + 1}`, `wrong-guess-${i}`)).status).toBe(401);
+    }
+    // the owner, from an address of their own: let in (not 429), after a delay
+    const owner = await timed('10.78.2.1', victim.password);
+    expect(owner.status).toBe(200);
+    expect(owner.ms).toBeGreaterThanOrEqual(quick.ms + 500);
+  });
+
+  test('a hash of an older (cheaper) cost is re-hashed at the current cost on login', async () => {
+    const user = await createUser(ctx.db, { role: 'customer' });
+    await ctx.db('users').where({ id: user.id }).update({ password_hash: await hashPassword(user.password, { N: 1024, r: 8, p: 1 }) });
+    await tokenFor(ctx.app, user.email, user.password);
+    const { N, r, p } = getConfig().auth.scrypt;
+    const row = (await ctx.db('users').where({ id: user.id }).first('password_hash')) as { password_hash: string };
+    expect(row.password_hash.startsWith(`scrypt$${N}$${r}$${p}$`)).toBe(true);
+    expect(N).not.toBe(1024);
+    await tokenFor(ctx.app, user.email, user.password);
   });
 
   test('successful logins do not use up the limit', async () => {

@@ -164,6 +164,17 @@ describe('all four groups in one process', () => {
     expect(logged(logs, { msg: 'notification', event_id: out.event_id, recipient: users.admin.email })).toHaveLength(1);
   });
 
+  test('a deleted user (soft delete, issue #12) is told nothing; the active ones are', async () => {
+    const gone = await createUser(ctx.db, { role: 'admin' });
+    await ctx.db('users').where({ id: gone.id }).update({ deleted_at: ctx.db.fn.now() });
+    const p = await insertProduct(ctx.db);
+    const out = stockChanged(p, 2, 'in_stock', 'out_of_stock');
+    await publish(ctx.deps.producer, out);
+    // one statement inserts the rows of every admin: once the active admin's is there, the other's would be too
+    await eventually(async () => (await inbox(users.admin)).some((n) => n.event_id === out.event_id), 15_000, 'the active admin notified');
+    expect(await inbox(gone)).toEqual([]);
+  });
+
   test('an inventory event older than the version already applied is ignored; a reported status at the held version applies', async () => {
     const p = await insertProduct(ctx.db, { name: 'Racing lamp' });
     const v5 = stockChanged(p, 5, 'in_stock', 'out_of_stock');

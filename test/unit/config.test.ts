@@ -28,7 +28,9 @@ describe('parseConfig', () => {
     expect(cfg.kafka.brokers).toEqual(['127.0.0.1:19092']);
     expect(cfg.kafka.sasl).toBeUndefined();
     expect(cfg.temporal).toMatchObject({ address: '127.0.0.1:7233', namespace: 'default', taskQueue: 'sales-saga' });
-    expect(cfg.auth.jwtTtlSeconds).toBe(3600);
+    expect(cfg.auth.jwtTtlSeconds).toBe(900);
+    expect(cfg.auth.refreshTtlSeconds).toBe(12 * 3600);
+    expect(cfg.auth.scrypt).toEqual({ N: 2 ** 17, r: 8, p: 1 });
     expect(cfg.auth.jwtSecret.length).toBeGreaterThanOrEqual(32);
     expect(cfg.demo).toEqual({ seed: true, password: 'demo-password' });
     expect(cfg.saga.reservationTtlSeconds).toBe(900);
@@ -39,6 +41,8 @@ describe('parseConfig', () => {
     expect(cfg.database.url).toMatch(/\/sales_saga_test$/);
     expect(cfg.temporal.taskQueue).toBe('sales-saga-test');
     expect(cfg.demo.seed).toBe(false);
+    // tests hash cheaply (every test user gets a real hash); the format records the cost
+    expect(cfg.auth.scrypt.N).toBeLessThan(2 ** 17);
   });
 
   test('production without its settings refuses to start, naming every problem', () => {
@@ -86,5 +90,47 @@ describe('parseConfig', () => {
     const cfg = parseConfig({ KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'p', KAFKA_SSL: 'true' });
     expect(cfg.kafka.sasl).toEqual({ mechanism: 'plain', username: 'u', password: 'p' });
     expect(cfg.kafka.ssl).toBe(true);
+  });
+
+  test('production refuses a scrypt cost below N=2^17', () => {
+    expect(configError({ ...productionEnv, PASSWORD_SCRYPT_LOG_N: '14' }).message).toContain('PASSWORD_SCRYPT_LOG_N');
+    expect(parseConfig({ ...productionEnv, PASSWORD_SCRYPT_LOG_N: '18' }).auth.scrypt.N).toBe(2 ** 18);
+  });
+});
+
+describe('safe by default: development secrets only on purpose or on loopback', () => {
+  const realSecret = productionEnv.JWT_SECRET;
+
+  test.each(['127.0.0.1', '127.0.1.5', '::1', 'localhost'])('APP_ENV unset on loopback %s: the development defaults are fine', (HOST) => {
+    expect(parseConfig({ HOST }).demo.seed).toBe(true);
+  });
+
+  test.each(['0.0.0.0', '::', '192.168.1.20', 'api.example.com'])('APP_ENV unset, HOST=%s, no JWT_SECRET: one line naming HOST, JWT_SECRET and APP_ENV', (HOST) => {
+    const err = configError({ HOST });
+    expect(err.message).not.toContain('\n');
+    expect(err.message).toContain(`HOST=${HOST}`);
+    expect(err.message).toContain('JWT_SECRET');
+    expect(err.message).toContain('APP_ENV');
+  });
+
+  test('APP_ENV unset on a public address with a real secret still refuses the demo users', () => {
+    const err = configError({ HOST: '0.0.0.0', JWT_SECRET: realSecret });
+    expect(err.message).toContain('demo users');
+    expect(err.message).not.toContain('JWT_SECRET is');
+    expect(parseConfig({ HOST: '0.0.0.0', JWT_SECRET: realSecret, SEED_DEMO_DATA: 'false' }).demo.seed).toBe(false);
+  });
+
+  test('APP_ENV=test on a public address is refused too (only development may be exposed on purpose)', () => {
+    expect(configError({ APP_ENV: 'test', HOST: '0.0.0.0' }).message).toContain('JWT_SECRET');
+  });
+
+  test('APP_ENV=development set explicitly allows them on any address', () => {
+    const cfg = parseConfig({ APP_ENV: 'development', HOST: '0.0.0.0' });
+    expect(cfg.demo.seed).toBe(true);
+  });
+
+  test('the worker metrics address counts as a listening address', () => {
+    expect(configError({ WORKER_METRICS_ADDRESS: '0.0.0.0:9464' }).message).toContain('WORKER_METRICS_ADDRESS=0.0.0.0:9464');
+    expect(parseConfig({ WORKER_METRICS_ADDRESS: '[::1]:9464' }).env).toBe('development');
   });
 });

@@ -1,4 +1,5 @@
-import { hashPassword, verifyPassword } from '../../shared/passwords';
+import { getConfig } from '../../shared/config';
+import { hashPassword, needsRehash, verifyPassword } from '../../shared/passwords';
 
 describe('password hashing (scrypt)', () => {
   test('a hash verifies its own password and no other', async () => {
@@ -12,7 +13,8 @@ describe('password hashing (scrypt)', () => {
     const hash = await hashPassword('s3cret-password');
     const parts = hash.split('$');
     expect(parts).toHaveLength(6);
-    expect(parts.slice(0, 4)).toEqual(['scrypt', '16384', '8', '1']);
+    const { N, r, p } = getConfig().auth.scrypt;
+    expect(parts.slice(0, 4)).toEqual(['scrypt', String(N), String(r), String(p)]);
     expect(Buffer.from(parts[4]!, 'base64')).toHaveLength(16);
     expect(Buffer.from(parts[5]!, 'base64')).toHaveLength(64);
     expect(hash).not.toContain('s3cret-password');
@@ -50,5 +52,21 @@ describe('password hashing (scrypt)', () => {
     const stored = `scrypt$1024$8$1$${salt.toString('base64')}$${key.toString('base64')}`;
     expect(await verifyPassword('older', stored)).toBe(true);
     expect(await verifyPassword('newer', stored)).toBe(false);
+  });
+
+  test("OWASP's cost (N=2^17, r=8, p=1, 128 MiB) hashes and verifies: maxmem is raised for it", async () => {
+    const owasp = { N: 2 ** 17, r: 8, p: 1 };
+    const hash = await hashPassword('expensive but fine', owasp);
+    expect(hash.startsWith('scrypt$131072$8$1$')).toBe(true);
+    expect(await verifyPassword('expensive but fine', hash)).toBe(true);
+    expect(needsRehash(hash, owasp)).toBe(false);
+  });
+
+  test('needsRehash: true for a hash of another cost or format, false for the current one', async () => {
+    const current = getConfig().auth.scrypt;
+    expect(needsRehash(await hashPassword('pw'), current)).toBe(false);
+    expect(needsRehash(await hashPassword('pw', { N: 1024, r: 8, p: 1 }), current)).toBe(true);
+    expect(needsRehash('scrypt$16384$8$1$c2FsdA==$aGFzaA==', { N: 2 ** 17, r: 8, p: 1 })).toBe(true);
+    expect(needsRehash('bcrypt$2b$10$abc', current)).toBe(true);
   });
 });

@@ -94,21 +94,98 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * The session: a short-lived access token and a refresh token (issue #12). The page refreshes the
+ * access token before it expires (and once more on a 401 "token expired"); each refresh returns the
+ * next refresh token. Kept in sessionStorage, so a reload keeps the session and closing the tab ends it.
+ */
+export interface Session {
+  token: string;
+  expiresIn: number;
+  refreshToken: string;
+  refreshExpiresIn: number;
+  user: User;
+}
+
 const TOKEN_KEY = 'sales-saga.token';
+const REFRESH_KEY = 'sales-saga.refreshToken';
+const EXPIRES_KEY = 'sales-saga.expiresAt';
+const LIFETIME_KEY = 'sales-saga.tokenLifetimeMs';
+/** refresh when this share of the access token's life has passed */
+const REFRESH_AT = 0.75;
+
 let token: string | null = sessionStorage.getItem(TOKEN_KEY);
 let onUnauthorized: (reason: string) => void = () => undefined;
+let refreshTimer: number | undefined;
+let refreshing: Promise<boolean> | undefined;
 
 export const currentToken = (): string | null => token;
 
-export function setToken(value: string | null): void {
-  token = value;
-  if (value) sessionStorage.setItem(TOKEN_KEY, value);
-  else sessionStorage.removeItem(TOKEN_KEY);
+function scheduleRefresh(expiresAt: number): void {
+  window.clearTimeout(refreshTimer);
+  const lifetime = Number(sessionStorage.getItem(LIFETIME_KEY)) || 0;
+  const lead = lifetime * (1 - REFRESH_AT);
+  const wait = Math.max(0, expiresAt - lead - Date.now());
+  refreshTimer = window.setTimeout(() => void refreshSession(), wait);
 }
 
-/** What happens when the API rejects the token (the page logs out and says why). */
+/** After a login, sign-up, refresh or password change: remember the session and plan its refresh. */
+export function setSession(session: Session): void {
+  token = session.token;
+  const expiresAt = Date.now() + session.expiresIn * 1000;
+  sessionStorage.setItem(TOKEN_KEY, session.token);
+  sessionStorage.setItem(REFRESH_KEY, session.refreshToken);
+  sessionStorage.setItem(EXPIRES_KEY, String(expiresAt));
+  sessionStorage.setItem(LIFETIME_KEY, String(session.expiresIn * 1000));
+  scheduleRefresh(expiresAt);
+}
+
+function clearSession(): void {
+  token = null;
+  window.clearTimeout(refreshTimer);
+  for (const key of [TOKEN_KEY, REFRESH_KEY, EXPIRES_KEY, LIFETIME_KEY]) sessionStorage.removeItem(key);
+}
+
+/** On page load: a stored session's refresh is planned again. */
+export function resumeSession(): void {
+  const expiresAt = Number(sessionStorage.getItem(EXPIRES_KEY));
+  if (token && expiresAt) scheduleRefresh(expiresAt);
+}
+
+/** Trades the refresh token for a new session; one at a time. False when the session is over. */
+export function refreshSession(): Promise<boolean> {
+  refreshing ??= (async () => {
+    const refreshToken = sessionStorage.getItem(REFRESH_KEY);
+    if (!refreshToken) return false;
+    try {
+      const res = await fetch('/auth/refresh', { method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json' }, body: JSON.stringify({ refreshToken }) });
+      if (!res.ok) return false;
+      setSession((await res.json()) as Session);
+      return true;
+    } catch {
+      return false; // offline: the next call or timer tries again
+    }
+  })().finally(() => {
+    refreshing = undefined;
+  });
+  return refreshing;
+}
+
+/** Ends the session here and on the server (the refresh token is revoked). */
+export async function logout(): Promise<void> {
+  const refreshToken = sessionStorage.getItem(REFRESH_KEY);
+  clearSession();
+  if (refreshToken) {
+    await fetch('/auth/logout', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ refreshToken }) }).catch(() => undefined);
+  }
+}
+
+/** What happens when the API rejects the session for good (the page logs out and says why). */
 export function handleUnauthorized(handler: (reason: string) => void): void {
-  onUnauthorized = handler;
+  onUnauthorized = (reason) => {
+    clearSession();
+    handler(reason);
+  };
 }
 
 async function problemOf(res: Response): Promise<ApiError> {
@@ -123,7 +200,7 @@ async function problemOf(res: Response): Promise<ApiError> {
   return new ApiError(res.status, title, detail, body);
 }
 
-export async function api<T>(method: string, path: string, body?: unknown, options: { auth?: boolean } = {}): Promise<T> {
+export async function api<T>(method: string, path: string, body?: unknown, options: { auth?: boolean; retried?: boolean } = {}): Promise<T> {
   const auth = options.auth ?? true;
   const headers: Record<string, string> = { Accept: 'application/json' };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
@@ -136,7 +213,11 @@ export async function api<T>(method: string, path: string, body?: unknown, optio
   }
   if (!res.ok) {
     const error = await problemOf(res);
-    if (res.status === 401 && auth) onUnauthorized(error.detail);
+    if (res.status === 401 && auth) {
+      // an expired access token (a laptop woke from sleep, say): refresh once and try again
+      if (!options.retried && error.detail === 'token expired' && (await refreshSession())) return api<T>(method, path, body, { ...options, retried: true });
+      onUnauthorized(error.detail);
+    }
     throw error;
   }
   if (res.status === 204) return undefined as T;

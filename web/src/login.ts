@@ -1,6 +1,7 @@
 /** The login form, with the demo users listed when the server seeds them (development). */
-import { api, describeError, setToken, type UiConfig, type User } from './api';
+import { api, describeError, setSession, type Session, type UiConfig, type User } from './api';
 import { h, showMessage } from './dom';
+import { signupForm } from './signup';
 
 export function loginView(config: UiConfig, onLoggedIn: (user: User) => void, notice?: string): HTMLElement {
   const error = h('p', { class: 'message error', role: 'alert', id: 'login-error' });
@@ -27,8 +28,8 @@ export function loginView(config: UiConfig, onLoggedIn: (user: User) => void, no
       submit.disabled = true;
       showMessage(error, undefined);
       try {
-        const res = await api<{ token: string; user: User }>('POST', '/auth/login', { email: email.value, password: password.value }, { auth: false });
-        setToken(res.token);
+        const res = await api<Session>('POST', '/auth/login', { email: email.value, password: password.value }, { auth: false });
+        setSession(res);
         onLoggedIn(res.user);
       } catch (err) {
         showMessage(error, describeError(err));
@@ -74,6 +75,17 @@ export function loginView(config: UiConfig, onLoggedIn: (user: User) => void, no
             ),
           ),
         );
+
+  const signUp = h('button', { type: 'button', class: 'link' }, 'New customer? Create an account');
+  form.append(signUp);
+  signUp.addEventListener('click', () => {
+    const signup = signupForm(onLoggedIn, () => {
+      signup.replaceWith(form);
+      email.focus();
+    });
+    form.replaceWith(signup);
+    signup.querySelector('input')?.focus();
+  });
 
   return h(
     'main',

@@ -3,7 +3,7 @@
  * the sales. Everything comes from the API this page is served by; the two live streams are
  * Server-Sent Events (no polling).
  */
-import { api, currentToken, describeError, handleUnauthorized, setToken, type UiConfig, type User } from './api';
+import { api, currentToken, describeError, handleUnauthorized, logout as endSession, resumeSession, type UiConfig, type User } from './api';
 import { h, setChildren } from './dom';
 import { loginView } from './login';
 import { notificationsPanel } from './notifications';
@@ -50,8 +50,8 @@ function showDashboard(config: UiConfig, user: User): void {
 
   const logout = h('button', { type: 'button', class: 'link' }, 'Log out');
   logout.addEventListener('click', () => {
-    setToken(null);
-    showLogin(config, undefined);
+    logout.disabled = true;
+    void endSession().finally(() => showLogin(config, undefined));
   });
 
   setChildren(
@@ -81,10 +81,10 @@ async function boot(): Promise<void> {
     return;
   }
   handleUnauthorized((reason) => {
-    setToken(null);
     showLogin(config, `Your session has ended (${reason}). Please log in again.`);
   });
   if (!currentToken()) return showLogin(config);
+  resumeSession();
   try {
     showDashboard(config, await api<User>('GET', '/me'));
   } catch (err) {
