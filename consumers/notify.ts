@@ -7,11 +7,16 @@
  * | notify-sales     | every sales user, all products    | every sales user                          |
  * | notify-customers | customers following the product   | the sale's own customer (customer_user_id)|
  *
- * An inventory event notifies when it changes the status (`status !== previous_status`) or is a
+ * An inventory event notifies when it changes the status the group holds for the product or is a
  * status an inventory system reported (`inventory.status_reported`). Each group keeps the newest
  * version it applied per product: an `inventory.updated` at or below it is stale and ignored (no
  * regression to an old status); a reported status at or above it is applied (see applyVersion).
  * Stock-level-only changes update that state and notify no one.
+ *
+ * "Changes" is judged against the held status, not the event's own `previous_status`: two sagas'
+ * events for one product can arrive out of order (v4 "low → low" before v3 "in → low"); v4 then
+ * tells people "low on stock" (held: in stock) and v3 is stale. With no held status (the group's
+ * first event for the product) the event's `previous_status` is the only baseline there is.
  *
  * Per event, in one transaction: claim the event id (dedupe), apply the version, insert one inbox
  * row per recipient and `pg_notify('notifications', {id, recipient_id})` for each, so the API's
@@ -72,14 +77,34 @@ const label = (status: string | null | undefined): string => (status ? (STATUS_L
 const money = (minor: number): string => (minor / 100).toFixed(2);
 const shortId = (id: string): string => id.slice(0, 8);
 
-/** Whether the event is news to a person, as opposed to a stock level moving within one status. */
-export function isStatusNews(event: InventoryEvent): boolean {
-  return event.type === 'inventory.status_reported' || event.status !== event.previous_status;
+/**
+ * The status an inventory change is measured from: the one the group holds (from the last
+ * `inventory.updated` it applied), else the event's own previous_status.
+ */
+export function baselineStatus(event: InventoryEvent, held: string | null | undefined): string | null | undefined {
+  return held ?? event.previous_status;
 }
 
 /**
- * Applies the event to this group's view of the product; false for a stale event. One conditional
- * upsert, so two members racing on the same product cannot both win.
+ * Whether the event is news to a person, as opposed to a stock level moving within one status.
+ * `held`: the status of the last `inventory.updated` this group applied for the product, if any.
+ */
+export function isStatusNews(event: InventoryEvent, held?: string | null): boolean {
+  return event.type === 'inventory.status_reported' || event.status !== baselineStatus(event, held);
+}
+
+interface Applied {
+  /** false: the event is stale for this group */
+  applied: boolean;
+  /** the status of the last `inventory.updated` the group had applied before this event (null: none) */
+  held: string | null;
+}
+
+/**
+ * Applies the event to this group's view of the product and returns the status held before it.
+ * The row is read FOR UPDATE first (a member that lost its partition mid-batch waits, then reads
+ * what the winner wrote); the write is one conditional upsert, so two members racing on a product
+ * the group has no row for yet cannot both win.
  *
  * - `inventory.updated` at version v applies when v > the held version, and then holds v.
  * - `inventory.status_reported` carries the product's version when it was reported (v) and applies
@@ -87,8 +112,14 @@ export function isStatusNews(event: InventoryEvent): boolean {
  *   for version v may still be on its way (the activity publishes after its commit, the API
  *   publishes a report at once), and a report must not make that real change look stale.
  */
-async function applyVersion(trx: Knex.Transaction, groupId: string, event: InventoryEvent): Promise<boolean> {
+async function applyVersion(trx: Knex.Transaction, groupId: string, event: InventoryEvent): Promise<Applied> {
   const reported = event.type === 'inventory.status_reported';
+  const before: { stock_status: string | null } | undefined = await trx('consumer_product_state')
+    .where({ consumer_group: groupId, product_id: event.product_id })
+    .forUpdate()
+    .first('stock_status');
+  // a report leaves stock_status alone: it is not a stock change, and the saga's own event for the
+  // same version must still be measured against the last real change
   const result = await trx.raw<{ rows: unknown[] }>(
     reported
       ? `INSERT INTO consumer_product_state (consumer_group, product_id, version, status, updated_at)
@@ -97,15 +128,17 @@ async function applyVersion(trx: Knex.Transaction, groupId: string, event: Inven
            SET version = GREATEST(consumer_product_state.version, EXCLUDED.version), status = EXCLUDED.status, updated_at = now()
            WHERE consumer_product_state.version <= CAST(? AS bigint)
          RETURNING version`
-      : `INSERT INTO consumer_product_state (consumer_group, product_id, version, status, updated_at)
-         VALUES (?, ?, ?, ?, now())
+      : `INSERT INTO consumer_product_state (consumer_group, product_id, version, status, stock_status, updated_at)
+         VALUES (?, ?, ?, ?, ?, now())
          ON CONFLICT (consumer_group, product_id) DO UPDATE
-           SET version = EXCLUDED.version, status = EXCLUDED.status, updated_at = now()
+           SET version = EXCLUDED.version, status = EXCLUDED.status, stock_status = EXCLUDED.stock_status, updated_at = now()
            WHERE consumer_product_state.version < EXCLUDED.version
          RETURNING version`,
-    reported ? [groupId, event.product_id, event.version, event.status, event.version] : [groupId, event.product_id, event.version, event.status],
+    reported
+      ? [groupId, event.product_id, event.version, event.status, event.version]
+      : [groupId, event.product_id, event.version, event.status, event.status],
   );
-  return result.rows.length === 1;
+  return { applied: result.rows.length === 1, held: before?.stock_status ?? null };
 }
 
 function inventoryRecipients(audience: Audience, productId: string): Recipients {
@@ -134,7 +167,8 @@ function saleRecipients(audience: Audience, event: SaleEvent): Recipients | unde
   }
 }
 
-function inventoryDraft(event: InventoryEvent, productName: string): Draft {
+/** `from`: the status the change is measured from (see baselineStatus) */
+function inventoryDraft(event: InventoryEvent, productName: string, from: string | null | undefined): Draft {
   const reported = event.type === 'inventory.status_reported';
   const available = event.available ?? null;
   return {
@@ -145,7 +179,7 @@ function inventoryDraft(event: InventoryEvent, productName: string): Draft {
     title: reported ? `${productName}: ${label(event.status)}` : `${productName} is ${label(event.status)}`,
     body: reported
       ? `An inventory system reported "${event.status}" for ${productName}.`
-      : `${productName} went from ${label(event.previous_status)} to ${label(event.status)}` + (available === null ? '.' : `; ${available} available.`),
+      : `${productName} went from ${label(from)} to ${label(event.status)}` + (available === null ? '.' : `; ${available} available.`),
     eventId: event.event_id,
   };
 }
@@ -206,9 +240,10 @@ export function createNotifyHandler({ db, audience, groupId, log }: NotifyDeps):
     if (!(await claimEvent(trx, groupId, delivered.event.event_id))) return { result: 'duplicate' };
     if (delivered.kind === 'inventory') {
       const event = delivered.event;
-      if (!(await applyVersion(trx, groupId, event))) return { result: 'stale' };
-      if (!isStatusNews(event)) return { result: 'no-change' };
-      const draft = inventoryDraft(event, await productName(trx, event.product_id));
+      const { applied, held } = await applyVersion(trx, groupId, event);
+      if (!applied) return { result: 'stale' };
+      if (!isStatusNews(event, held)) return { result: 'no-change' };
+      const draft = inventoryDraft(event, await productName(trx, event.product_id), baselineStatus(event, held));
       const rows = await store(trx, audience, draft, inventoryRecipients(audience, event.product_id));
       return rows.length > 0 ? { result: 'notified', draft, rows } : { result: 'no-recipients' };
     }

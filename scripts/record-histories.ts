@@ -31,7 +31,7 @@ async function main(): Promise<void> {
       const handle = ctx.deps.temporal.workflow.getHandle(workflowId);
       await handle.result().catch(() => undefined);
       // the CLI writes the standard JSON history format (historyToJSON in the SDK fails on these payloads)
-      const json = execFileSync(temporalBinary(), ['workflow', 'show', '--address', getConfig().temporal.address, '-w', workflowId, '--output', 'json']);
+      const json = execFileSync(temporalBinary(), ['workflow', 'show', `--address=${getConfig().temporal.address}`, `--workflow-id=${workflowId}`, '--output', 'json']);
       writeFileSync(join(outDir, `${name}.json`), json);
       console.log(`recorded ${name} (${workflowId})`);
     };

@@ -93,6 +93,33 @@ function java(libs: string, mainClass: string, args: string[], heap = '-Xmx256m'
   return ['java', [heap, '-XX:+UseG1GC', '-Djava.awt.headless=true', `-Dlog4j.configuration=file:${f.log4j}`, '-cp', `${libs}/*`, mainClass, ...args]];
 }
 
+/**
+ * A KRaft cluster id: 16 random bytes in base64url (Kafka's Uuid format). One in 64 such strings
+ * starts with '-'; like Kafka's own Uuid.randomUuid, roll again then, so the id also reads well
+ * on any command line (kafka-storage, kafka-cluster) an operator may type it into.
+ */
+export function newClusterId(random: (size: number) => Buffer = randomBytes): string {
+  for (;;) {
+    const id = random(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
+}
+
+/**
+ * kafka-storage's arguments. Each value is joined to its option (`--cluster-id=…`): given as a
+ * separate argument, a value starting with '-' is read as an option and the tool exits with
+ * "argument --cluster-id/-t: expected one argument".
+ */
+export function storageFormatArgs(clusterId: string, propsFile: string): string[] {
+  return ['format', `--cluster-id=${clusterId}`, `--config=${propsFile}`];
+}
+
+/** Formats the KRaft log directory named in `propsFile` (kafka-storage format). */
+export function formatStorage(libs: string, propsFile: string, clusterId: string): void {
+  const [cmd, args] = java(libs, 'kafka.tools.StorageTool', storageFormatArgs(clusterId, propsFile));
+  run(cmd, args);
+}
+
 export function kafkaRunning(): boolean {
   return readPid(files().pid) !== undefined;
 }
@@ -106,9 +133,7 @@ export async function startKafka(): Promise<void> {
   writeConfig();
   if (!existsSync(join(f.data, 'meta.properties'))) {
     say('formatting the KRaft log directory');
-    const clusterId = randomBytes(16).toString('base64url');
-    const [cmd, args] = java(libs, 'kafka.tools.StorageTool', ['format', '-t', clusterId, '-c', f.props]);
-    run(cmd, args);
+    formatStorage(libs, f.props, newClusterId());
   }
   say(`starting Apache Kafka (KRaft) on 127.0.0.1:${port}`);
   const [cmd, args] = java(libs, 'kafka.Kafka', [f.props], '-Xmx768m');

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { getConfig } from '../shared/config';
 import { stateDir } from './paths';
-import { assertPortFree, commandExists, run, say } from './proc';
+import { assertPortFree, commandExists, run, say, shellQuote } from './proc';
 
 const BIN = '/usr/lib/postgresql/15/bin';
 const isRoot = process.getuid?.() === 0;
@@ -94,10 +94,12 @@ export async function startPostgres(): Promise<void> {
   if (!postgresRunning()) {
     await assertPortFree(port, 'PostgreSQL', 'LOCAL_PG_PORT or DATABASE_URL');
     say(`starting PostgreSQL on 127.0.0.1:${port}`);
+    // pg_ctl pastes -o into a `sh -c` command line: the socket directory (a path under the clone or
+    // STACK_STATE_DIR, so possibly with spaces or quotes) must be one shell word
     const options = [
       `-c listen_addresses=127.0.0.1`,
       `-c port=${port}`,
-      `-c unix_socket_directories=${dir}`,
+      `-c ${shellQuote(`unix_socket_directories=${dir}`)}`,
       `-c max_connections=300`,
     ].join(' ');
     asPostgres(join(BIN, 'pg_ctl'), ['start', '-D', data, '-l', log, '-w', '-t', '60', '-o', options]);

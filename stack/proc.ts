@@ -20,7 +20,16 @@ export function run(cmd: string, args: string[], options: SpawnSyncOptions = {})
 }
 
 export function commandExists(cmd: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+  // the name goes in as the script's $1, never into the script's text
+  return spawnSync('sh', ['-c', 'command -v -- "$1"', 'sh', cmd], { stdio: 'ignore' }).status === 0;
+}
+
+/**
+ * One word for a POSIX shell, whatever it holds (spaces, quotes, '$', a leading '-' is still the
+ * callee's business). For the few tools that hand a string to `sh -c`, e.g. `pg_ctl -o`.
+ */
+export function shellQuote(word: string): string {
+  return `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
 export function isAlive(pid: number): boolean {

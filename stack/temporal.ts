@@ -44,8 +44,9 @@ export function devServerArgs(): string[] {
     '--port', String(grpcPort()),
     '--ui-port', String(temporal.uiPort),
     '--metrics-port', String(grpcPort() + 2),
-    '--db-filename', f.db,
-    '--namespace', temporal.namespace,
+    // values from configuration joined to their flags: a namespace or path starting with '-' stays a value
+    `--db-filename=${f.db}`,
+    `--namespace=${temporal.namespace}`,
     '--log-level', 'warn',
     '--sqlite-pragma', 'journal_mode=WAL',
     '--sqlite-pragma', 'synchronous=NORMAL',

@@ -7,6 +7,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { AppError } from '../../shared/errors';
 import { inventoryMessage } from '../../shared/events';
+import { canonicalReportedStatus } from '../../shared/reported-status';
 import { authenticate, requireRole } from '../auth/middleware';
 import type { Dependencies } from '../dependencies';
 import { jsonResponse, openapi, problemResponse, secured } from '../openapi';
@@ -28,7 +29,7 @@ const stockChangeBody = z
 const sendNotificationBody = z
   .object({
     product_id: z.string().min(1).max(64).openapi({ example: '1' }),
-    status: z.string().trim().min(1).max(64).openapi({ description: 'free text, e.g. in_stock or "en stock"', example: 'in_stock' }),
+    status: z.string().trim().min(1).max(64).openapi({ description: 'free text, e.g. in_stock; seed 000\'s "en stock", "stock bajo" and "agotado" (any case or spacing) are published as in_stock, low_stock and out_of_stock', example: 'in_stock' }),
   })
   .strict()
   .openapi('SendNotificationRequest');
@@ -79,7 +80,7 @@ export function stockRoutes(deps: Dependencies): Router {
       occurred_at: new Date().toISOString(),
       version: Number(product.version),
       product_id: body.product_id,
-      status: body.status,
+      status: canonicalReportedStatus(body.status),
     });
     await deps.producer.send({ topic: message.topic, acks: -1, messages: [{ key: message.key, value: message.value, headers: message.headers }] });
     res.status(202).json({ event_id: JSON.parse(message.value).event_id as string, topic: message.topic });

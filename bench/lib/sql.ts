@@ -47,8 +47,18 @@ function pgbench(url: string, productId: string, connections: number, seconds: n
   const u = new URL(url);
   const dir = mkdtempSync(join(tmpdir(), 'bench-pgbench-'));
   const script = join(dir, 'reserve.sql');
-  writeFileSync(script, `UPDATE inventory SET reserved = reserved + 1 WHERE product_id = '${productId}' AND on_hand - reserved >= 1;\n`);
-  const res = spawnSync(bin, ['-n', '-M', 'prepared', '-c', String(connections), '-j', String(Math.min(connections, 2)), '-T', String(seconds), '-f', script, '-h', u.hostname, '-p', u.port, '-U', decodeURIComponent(u.username), u.pathname.slice(1)], { encoding: 'utf8' });
+  writeFileSync(script, `UPDATE inventory SET reserved = reserved + 1 WHERE product_id = '${productId.replace(/'/g, "''")}' AND on_hand - reserved >= 1;\n`);
+  // where to connect comes from DATABASE_URL: libpq's environment variables, not argv, so a user or
+  // database name starting with '-' cannot be read as an option (and the password gets through too)
+  const env = {
+    ...process.env,
+    PGHOST: u.hostname,
+    PGPORT: u.port || '5432',
+    PGUSER: decodeURIComponent(u.username),
+    PGPASSWORD: decodeURIComponent(u.password),
+    PGDATABASE: decodeURIComponent(u.pathname.slice(1)),
+  };
+  const res = spawnSync(bin, ['-n', '-M', 'prepared', '-c', String(connections), '-j', String(Math.min(connections, 2)), '-T', String(seconds), '-f', script], { encoding: 'utf8', env });
   const tps = /tps = ([\d.]+)/.exec(res.stdout ?? '')?.[1];
   return tps ? Math.round(Number(tps)) : undefined;
 }

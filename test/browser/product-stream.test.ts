@@ -60,7 +60,9 @@ test('nothing is announced before the transaction commits, and a rolled-back cha
   await sse.waitFor(stockFor(productId, 1), 2_000); // its creation
   const trx = await ctx.db.transaction();
   await trx('inventory').where({ product_id: productId }).update({ on_hand: 4, version: 2 });
-  await new Promise((r) => setTimeout(r, 300));
+  // a marker: another product committed after the open change; an early announcement would come first
+  const marker = await createProduct(ctx.db, 1);
+  await sse.waitFor(stockFor(marker, 1), 2_000);
   expect(sse.events.filter((e) => e.data.includes(productId)).map((e) => json<StockEvent>(e).version)).toEqual([1]);
   await trx.rollback();
   await ctx.db('inventory').where({ product_id: productId }).update({ on_hand: 6, version: 3 });

@@ -14,7 +14,7 @@ import { inventoryMessage } from '../../shared/events';
 import { createKafka } from '../../shared/kafka';
 import { INVENTORY_TOPIC } from '../../shared/topics';
 import { createTestContext, type TestContext } from '../helpers/context';
-import { eventually, insertProduct, publish, sleep, stockChanged, tailTopic, unique } from '../helpers/events';
+import { eventually, insertProduct, publish, stockChanged, tailTopic, unique } from '../helpers/events';
 import { captureLogs, type CapturedLogs } from '../helpers/logs';
 import { createUser, type TestUser } from '../helpers/users';
 
@@ -64,6 +64,16 @@ async function produceAcrossPartitions(count: number): Promise<string[]> {
   return ids;
 }
 
+/**
+ * One more status change on every partition, waited for until it took effect: whatever an earlier
+ * message on any partition could still cause (a second delivery, a duplicate effect) came before it.
+ */
+async function markersOnEveryPartition(): Promise<void> {
+  const partitions = (await ctx.deps.kafkaAdmin.fetchTopicOffsets(INVENTORY_TOPIC)).length;
+  const markers = await produceAcrossPartitions(partitions);
+  await eventually(async () => (await myNotifications(markers)).length === partitions, 30_000, 'a marker on every partition handled');
+}
+
 test('two members of one group split the partitions and every event takes effect exactly once, also when one leaves', async () => {
   const suffix = `two-${unique()}`;
   const groupId = `notify-admin-${suffix}`;
@@ -75,7 +85,7 @@ test('two members of one group split the partitions and every event takes effect
 
   const first = await produceAcrossPartitions(12);
   await eventually(async () => (await myNotifications(first)).length === 12, 20_000, 'first batch notified');
-  await sleep(500); // a duplicate effect, if there were one, would land now
+  await markersOnEveryPartition(); // a duplicate effect, if there were one, would have landed by now
   expect((await myNotifications(first)).map((n) => n.event_id).sort()).toEqual([...first].sort());
   const handled1 = notificationLines(logs1, first).length;
   const handled2 = notificationLines(logs2, first).length;
@@ -88,7 +98,7 @@ test('two members of one group split the partitions and every event takes effect
   await one.stop();
   const second = await produceAcrossPartitions(6);
   await eventually(async () => (await myNotifications(second)).length === 6, 30_000, 'second batch notified by the remaining member');
-  await sleep(500);
+  await markersOnEveryPartition();
   expect(await myNotifications([...first, ...second])).toHaveLength(18);
   expect(notificationLines(logs2, second)).toHaveLength(6);
   expect(notificationLines(logs1, second)).toHaveLength(0);

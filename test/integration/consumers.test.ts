@@ -211,6 +211,60 @@ describe('all four groups in one process', () => {
     expect([Number(state.version), state.status]).toEqual([3, 'out_of_stock']);
   });
 
+  test('inventory events out of order: news is decided against the status the group holds, not the late event\'s previous_status', async () => {
+    // two sagas publish v3 and v4 of one product; their publishes may cross on the way to the broker
+    const calm = await insertProduct(ctx.db, { name: 'Calm lamp' }); // in order
+    const crossed = await insertProduct(ctx.db, { name: 'Crossed lamp' }); // v4 (low → low) before v3 (in → low)
+    const restocked = await insertProduct(ctx.db, { name: 'Restocked lamp' }); // the reverse: v4 (in → in) before v3 (low → in)
+    const roundTrip = await insertProduct(ctx.db, { name: 'Round-trip lamp' }); // v4 (low → in) before v3 (in → low): back where it was
+    const firstSeen = await insertProduct(ctx.db, { name: 'New lamp' }); // no held row: the event's own previous_status is all there is
+    const levelOnly = (p: string, s: string) => stockChanged(p, 2, s, s); // makes the groups hold s at v2, telling no one
+    const holding = [levelOnly(calm, 'in_stock'), levelOnly(crossed, 'in_stock'), levelOnly(restocked, 'low_stock'), levelOnly(roundTrip, 'in_stock')];
+    await publish(ctx.deps.producer, ...holding);
+    await eventually(() => processedBy(notifyGroups, holding.map((e) => e.event_id)), 15_000, 'held statuses applied');
+
+    const events = {
+      calmV3: stockChanged(calm, 3, 'in_stock', 'low_stock'),
+      calmV4: stockChanged(calm, 4, 'low_stock', 'low_stock'),
+      crossedV4: stockChanged(crossed, 4, 'low_stock', 'low_stock'),
+      crossedV3: stockChanged(crossed, 3, 'in_stock', 'low_stock'),
+      restockedV4: stockChanged(restocked, 4, 'in_stock', 'in_stock'),
+      restockedV3: stockChanged(restocked, 3, 'low_stock', 'in_stock'),
+      roundTripV4: stockChanged(roundTrip, 4, 'low_stock', 'in_stock'),
+      roundTripV3: stockChanged(roundTrip, 3, 'in_stock', 'low_stock'),
+      firstSeenV2: stockChanged(firstSeen, 2, 'in_stock', 'low_stock'),
+      firstSeenV3: stockChanged(firstSeen, 3, 'low_stock', 'low_stock'),
+    };
+    await publish(ctx.deps.producer, ...Object.values(events)); // in this order; one key, one partition per product
+    await eventually(() => processedBy(notifyGroups, Object.values(events).map((e) => e.event_id)), 15_000, 'processed');
+
+    const ours = new Set([calm, crossed, restocked, roundTrip, firstSeen]);
+    for (const user of [users.admin, users.sales]) {
+      const mine = (await inbox(user)).filter((n) => ours.has(n.product_id ?? ''));
+      expect(mine.map((n) => [n.product_id, n.status, n.event_id]).sort()).toEqual(
+        [
+          [calm, 'low_stock', events.calmV3.event_id],
+          [crossed, 'low_stock', events.crossedV4.event_id],
+          [restocked, 'in_stock', events.restockedV4.event_id],
+          [firstSeen, 'low_stock', events.firstSeenV2.event_id],
+        ].sort(),
+      );
+    }
+    const told = await ctx.db('notifications').where({ recipient_id: users.admin.id, event_id: events.crossedV4.event_id }).first();
+    expect([told.title, told.body]).toEqual(['Crossed lamp is low on stock', 'Crossed lamp went from in stock to low on stock; 5 available.']);
+    for (const late of [events.crossedV3, events.restockedV3, events.roundTripV3]) {
+      expect(logged(logs, { msg: 'event stale', event_id: late.event_id })).toHaveLength(3);
+    }
+    const state = await ctx.db('consumer_product_state').where({ consumer_group: group('notify-admin') }).whereIn('product_id', [...ours]);
+    expect(Object.fromEntries(state.map((s) => [s.product_id, [Number(s.version), s.status]]))).toEqual({
+      [calm]: [4, 'low_stock'],
+      [crossed]: [4, 'low_stock'],
+      [restocked]: [4, 'in_stock'],
+      [roundTrip]: [4, 'in_stock'],
+      [firstSeen]: [3, 'low_stock'],
+    });
+  });
+
   test('analytics: units, revenue (discount spread pro rata) and sales per product per day, read by GET /sales/summary', async () => {
     const p1 = await insertProduct(ctx.db, { name: 'Analytics chair', price: 333 });
     const p2 = await insertProduct(ctx.db, { name: 'Analytics desk', price: 1000 });

@@ -8,7 +8,7 @@ import type { Knex } from 'knex';
 import request from 'supertest';
 import { createApp } from '../../api/app';
 import { createTestContext, type TestContext } from '../helpers/context';
-import { eventually, insertProduct, sleep } from '../helpers/events';
+import { eventually, insertProduct } from '../helpers/events';
 import { json, listen, openSse, type SseClient } from '../helpers/sse';
 import { bearer, createUser, tokenFor, type TestUser } from '../helpers/users';
 
@@ -179,9 +179,12 @@ describe('GET /notifications/stream', () => {
     const second = await notify(ctx.db, me.user.id, 'out_of_stock');
     await mine.waitFor((e) => e.id === String(second), 2_000);
     await theirs.waitFor((e) => e.id === String(forOther), 2_000);
-    await sleep(200);
-    expect(mine.events.map((e) => e.id)).toEqual([String(first), String(second)]);
-    expect(theirs.events.map((e) => e.id)).toEqual([String(forOther)]);
+    // markers signalled after everything above: a repeat, or a notification on the wrong stream, comes before them
+    const [mineMarker, theirMarker] = [await notify(ctx.db, me.user.id), await notify(ctx.db, other.user.id)];
+    await mine.waitFor((e) => e.id === String(mineMarker), 2_000);
+    await theirs.waitFor((e) => e.id === String(theirMarker), 2_000);
+    expect(mine.events.map((e) => e.id)).toEqual([String(first), String(second), String(mineMarker)]);
+    expect(theirs.events.map((e) => e.id)).toEqual([String(forOther), String(theirMarker)]);
   });
 
   test('Last-Event-ID replays what came after it, in order, then continues live', async () => {
@@ -194,20 +197,24 @@ describe('GET /notifications/stream', () => {
     await resumed.waitFor((e) => e.id === String(n3), 2_000);
     const n4 = await notify(ctx.db, me.user.id, 'in_stock');
     await resumed.waitFor((e) => e.id === String(n4), 2_000);
-    await sleep(200);
+    const marker = await notify(ctx.db, me.user.id, 'low_stock'); // a repeat of anything above arrives before it
+    await resumed.waitFor((e) => e.id === String(marker), 2_000);
     expect(resumed.events.map((e) => [e.event, e.id, json(e).status])).toEqual([
       ['notification', String(n2), 'low_stock'],
       ['notification', String(n3), 'out_of_stock'],
       ['notification', String(n4), 'in_stock'],
+      ['notification', String(marker), 'low_stock'],
     ]);
 
     // the same through the query parameter; a fresh connection without it replays nothing
     const viaQuery = await stream(me.token, {}, `?lastEventId=${n3}`);
-    await viaQuery.waitFor((e) => e.id === String(n4), 2_000);
-    expect(viaQuery.events.map((e) => e.id)).toEqual([String(n4)]);
+    await viaQuery.waitFor((e) => e.id === String(marker), 2_000);
+    expect(viaQuery.events.map((e) => e.id)).toEqual([String(n4), String(marker)]);
     const fresh = await stream(me.token);
-    await sleep(300);
-    expect(fresh.events).toEqual([]);
+    // the session is registered before it reads its starting point: a live one sent now reaches it, after any replay
+    const live = await notify(ctx.db, me.user.id, 'in_stock');
+    await fresh.waitFor((e) => e.id === String(live), 2_000);
+    expect(fresh.events.map((e) => e.id)).toEqual([String(live)]);
 
     expect((await stream(me.token, { 'Last-Event-ID': 'abc' })).status).toBe(400);
   });
@@ -217,8 +224,8 @@ describe('GET /notifications/stream', () => {
     const s = await stream(me.token);
     const rolledBack = await notify(ctx.db, me.user.id, 'in_stock', { rollback: true });
     const committed = await notify(ctx.db, me.user.id, 'out_of_stock');
+    // `committed` is signalled after the rolled-back one would have been: waiting for it is waiting long enough
     await s.waitFor((e) => e.id === String(committed), 2_000);
-    await sleep(200);
     expect(s.events.map((e) => e.id)).toEqual([String(committed)]);
     expect(rolledBack).not.toBe(committed);
   });
@@ -226,9 +233,12 @@ describe('GET /notifications/stream', () => {
   test('keep-alive comments flow while idle', async () => {
     const me = await person();
     const s = await stream(me.token);
-    await sleep(1_100); // keepAliveMs is 250 in this file (15 s by default)
-    expect(s.comments).toBeGreaterThanOrEqual(3);
-    expect(s.events).toEqual([]);
+    // keepAliveMs is 250 in this file (15 s by default): three comments, however slowly they come
+    await eventually(async () => s.comments >= 3, 10_000, 'three keep-alive comments');
+    expect(s.events).toEqual([]); // keep-alives are comments, never events
+    const marker = await notify(ctx.db, me.user.id);
+    await s.waitFor((e) => e.id === String(marker), 2_000);
+    expect(s.events.map((e) => e.id)).toEqual([String(marker)]);
   });
 
   test('when the LISTEN connection drops, the hub reconnects and catches up what it missed', async () => {

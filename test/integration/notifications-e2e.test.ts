@@ -13,7 +13,9 @@ import request from 'supertest';
 import { startConsumers, type RunningConsumers } from '../../consumers';
 import { createTestContext, type TestContext } from '../helpers/context';
 import { startTestWorker, type TestWorker } from '../helpers/worker';
-import { eventually, sleep, unique } from '../helpers/events';
+import { saleEventId } from '../../shared/events';
+import { eventually, unique } from '../helpers/events';
+import { markerNotification } from '../helpers/markers';
 import { captureLogs } from '../helpers/logs';
 import { json, listen, openSse, type SseClient, type SseEvent } from '../helpers/sse';
 import { bearer, createUser, tokenFor, type TestUser } from '../helpers/users';
@@ -118,7 +120,21 @@ test('stock moved by sales and a cancel reaches each audience over SSE: the foll
   await admin.waitFor((e) => note(e).saleId === sale2.body.id && note(e).status === 'CANCELLED', 5_000);
   await customer.waitFor((e) => note(e).saleId === sale1.body.id && note(e).status === 'CANCELLED', 5_000);
   await sales.waitFor((e) => note(e).saleId === sale2.body.id && note(e).status === 'CANCELLED', 5_000);
-  await sleep(500); // anything wrongly routed to the follower would have arrived by now
+  // anything wrongly routed (or sent twice) would have arrived before these markers: first every
+  // notify group has applied the last change of A and B and every event of both sales…
+  const saleEvents = [sale1.body.id, sale2.body.id].flatMap((id: string) => [saleEventId('created', id), saleEventId('cancelled', id)]);
+  await eventually(async () => {
+    const latest = await ctx.db('inventory').whereIn('product_id', [a, b]).select('product_id', 'version');
+    const applied = await ctx.db('consumer_product_state').whereIn('consumer_group', groups).whereIn('product_id', [a, b]).select('product_id', 'version');
+    const upToDate = applied.filter((s) => latest.some((l) => l.product_id === s.product_id && Number(l.version) === Number(s.version)));
+    const processed = await ctx.db('processed_events').whereIn('consumer_group', groups).whereIn('event_id', saleEvents);
+    return upToDate.length === groups.length * 2 && processed.length === groups.length * saleEvents.length;
+  }, 20_000, 'every notify group done with both products and both sales');
+  // …then a notification signalled after all of those reaches each stream
+  for (const [stream, who] of [[customer, people.customer], [admin, people.admin], [sales, people.sales]] as const) {
+    const marker = await markerNotification(ctx.db, who.user.id);
+    await stream.waitFor((e) => e.id === String(marker), 5_000);
+  }
 
   const ours = (c: SseClient) =>
     c.events

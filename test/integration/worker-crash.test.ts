@@ -13,6 +13,7 @@ process.env.TEMPORAL_TASK_QUEUE = taskQueue; // this file's API and its worker p
 import request from 'supertest';
 import { createProduct, stockOf } from '../helpers/catalog';
 import { createTestContext, type TestContext } from '../helpers/context';
+import { eventually } from '../helpers/events';
 import { bearer, createUser, tokenFor } from '../helpers/users';
 
 let ctx: TestContext;
@@ -66,8 +67,12 @@ test('SIGKILL after reservation, completion while down, restart: the saga finish
   expect(await killed).toBe('SIGKILL');
 
   // asked while no worker runs: the update waits for one
+  // the server's marker that the request reached the saga: a workflow task scheduled for it, no worker to take it
+  const saga = ctx.deps.temporal.workflow.getHandle(created.body.workflowId);
+  const pendingTask = async () => (await saga.describe()).raw.pendingWorkflowTask ?? undefined;
+  expect(await pendingTask()).toBeUndefined();
   const completion = request(ctx.app).patch(`/sales/${created.body.id}/status`).set(bearer(staff)).send({ status: 'COMPLETED', paymentMethod: 'CASH' }).then((r) => r);
-  await new Promise((r) => setTimeout(r, 1500));
+  await eventually(pendingTask, 30_000, 'the completion waiting at the server');
   await startWorkerProcess();
 
   const res = await completion;

@@ -42,6 +42,23 @@ test('isStatusNews: a status change or a reported status; not a level-only chang
   expect(isStatusNews(statusReported('p', 2, 'in_stock'))).toBe(true);
 });
 
+test('isStatusNews: measured from the status the group holds, when it holds one (events out of order)', () => {
+  // v4 "low → low" arrived before v3 "in → low": the group still holds in_stock, so v4 is the news
+  expect(isStatusNews(stockChanged('p', 4, 'low_stock', 'low_stock'), 'in_stock')).toBe(true);
+  // v4 "in → in" before v3 "low → in": the group holds low_stock
+  expect(isStatusNews(stockChanged('p', 4, 'in_stock', 'in_stock'), 'low_stock')).toBe(true);
+  // v4 "low → in" before v3 "in → low": back at the status the group holds, no one was told otherwise
+  expect(isStatusNews(stockChanged('p', 4, 'low_stock', 'in_stock'), 'in_stock')).toBe(false);
+  // in order, as before
+  expect(isStatusNews(stockChanged('p', 3, 'in_stock', 'low_stock'), 'in_stock')).toBe(true);
+  expect(isStatusNews(stockChanged('p', 4, 'low_stock', 'low_stock'), 'low_stock')).toBe(false);
+  // nothing held (the group's first event for the product): the event's previous_status
+  expect(isStatusNews(stockChanged('p', 2, 'in_stock', 'low_stock'), null)).toBe(true);
+  expect(isStatusNews(stockChanged('p', 2, 'low_stock', 'low_stock'), null)).toBe(false);
+  // a reported status is news whatever is held
+  expect(isStatusNews(statusReported('p', 2, 'in_stock'), 'in_stock')).toBe(true);
+});
+
 describe('revenue shares', () => {
   test('pro rata to line subtotals, whole units, summing to the total', () => {
     expect(revenueShares([{ quantity: 3, unit_price: 333 }, { quantity: 1, unit_price: 1000 }], 1799)).toEqual([899, 900]);
