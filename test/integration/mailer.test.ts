@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { createMailer, isPermanentSmtpFailure, messageIdFor, type Mailer } from '../../delivery/mailer';
 import { unsubscribeUrl, verifyUnsubscribeToken } from '../../delivery/unsubscribe-links';
 import { getConfig } from '../../shared/config';
-import { headerOf, rawSource, waitForMessage, waitForMessages } from '../helpers/mailbox';
+import { clearMailbox, headerOf, listMessages, rawSource, waitForMessage, waitForMessages } from '../helpers/mailbox';
 
 let mailer: Mailer;
 
@@ -110,4 +110,12 @@ test('a Message-ID that is not <id@domain> is refused before anything is sent', 
   await expect(
     mailer.send({ to: recipient(), subject: 's', text: 't', html: '<p>t</p>', locale: 'en', messageId: 'no-brackets', unsubscribeUrl: 'https://x.example/u' }),
   ).rejects.toThrow(/messageId must look like <id@domain>/);
+});
+
+test('the mailbox helper empties the server (what later tests start from)', async () => {
+  const to = recipient();
+  await mailer.send({ to, subject: 'to be cleared', text: 't', html: '<p>t</p>', locale: 'en', messageId: messageIdFor(`clear-${randomUUID()}`), unsubscribeUrl: 'https://x.example/u' });
+  await waitForMessage(to);
+  await clearMailbox();
+  expect(await listMessages(to)).toEqual([]);
 });
