@@ -24,6 +24,9 @@ function banner(apiUrl: string): string {
     `  Temporal UI    ${cfg.temporal.uiUrl}/namespaces/${cfg.temporal.namespace}/workflows   (gRPC ${cfg.temporal.address})`,
     `  Kafka          ${cfg.kafka.brokers.join(',')}   e.g. kcat -b ${cfg.kafka.brokers[0]} -t inventory-updates -C`,
     `  PostgreSQL     ${db}`,
+    cfg.mail.external
+      ? `  Mail (SMTP)    ${cfg.mail.smtpUrl.replace(/\/\/([^:@/]+):[^@/]+@/, '//$1:***@')}   (SMTP_URL)`
+      : `  Mail UI        ${cfg.mail.uiUrl}/   (SMTP 127.0.0.1:${cfg.mail.localSmtpPort}; every email sent lands here)`,
   ];
   if (cfg.demo.seed) {
     lines.push(`  Demo users     ${DEMO_USERS.map((u) => `${u.email} (${u.role})`).join(', ')}; password: ${cfg.demo.password === 'demo-password' ? 'demo-password' : '(DEMO_PASSWORD)'}`);

@@ -16,6 +16,9 @@ export LOCAL_PG_PORT="${TEST_PG_PORT:-15433}"
 export LOCAL_KAFKA_PORT="${TEST_KAFKA_PORT:-29092}"
 export LOCAL_TEMPORAL_PORT="${TEST_TEMPORAL_PORT:-17233}"
 export TEMPORAL_UI_PORT="${TEST_TEMPORAL_UI_PORT:-18233}"
+# the local mail server (MailDev) of the suite, apart from npm start's 1025 / 8025
+export LOCAL_SMTP_PORT="${TEST_SMTP_PORT:-11025}"
+export LOCAL_SMTP_UI_PORT="${TEST_SMTP_UI_PORT:-18025}"
 
 bash scripts/ensure-deps.sh
 # helm, kubeconform and the Kubernetes schemas for test/unit/deploy-chart.test.ts (`npm run

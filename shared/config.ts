@@ -7,6 +7,7 @@
  * DATABASE_URL, KAFKA_BROKERS or TEMPORAL_ADDRESS means "use this external server": the stack then
  * provisions nothing for that component (see `provided`).
  */
+import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { z } from 'zod';
@@ -76,6 +77,17 @@ const envSchema = z.object({
 
   STACK_STATE_DIR: z.string().optional(),
   STACK_CACHE_DIR: z.string().optional(),
+
+  /** email (delivery/): an external SMTP server; unset means the local one the stack provisions */
+  SMTP_URL: z.string().url().refine((u) => /^smtps?:$/.test(new URL(u).protocol), 'SMTP_URL must be smtp:// or smtps://').optional(),
+  LOCAL_SMTP_PORT: port.default(1025),
+  LOCAL_SMTP_UI_PORT: port.default(8025),
+  MAIL_FROM: z.string().min(3).default('sales-saga <notifications@sales-saga.localhost>'),
+  /** where links in emails point (unsubscribe); a browser on the recipient's side opens them */
+  PUBLIC_BASE_URL: z.string().url().default('http://127.0.0.1:3000'),
+  /** signs unsubscribe links; unset: derived from JWT_SECRET (production already refuses its default) */
+  UNSUBSCRIBE_SECRET: z.string().min(32, 'UNSUBSCRIBE_SECRET must be at least 32 characters').optional(),
+  UNSUBSCRIBE_TTL_DAYS: z.coerce.number().int().min(1).default(365),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -126,6 +138,21 @@ export interface Config {
   demo: { seed: boolean; password: string };
   saga: { reservationTtlSeconds: number };
   stack: { stateDir?: string; cacheDir?: string };
+  mail: MailConfig;
+}
+
+export interface MailConfig {
+  /** SMTP_URL was given: the stack provisions no mail server */
+  external: boolean;
+  smtpUrl: string;
+  localSmtpPort: number;
+  /** the local server's web UI and HTTP API (unset when the server is external) */
+  uiUrl?: string;
+  localUiPort: number;
+  from: string;
+  publicBaseUrl: string;
+  unsubscribeSecret: string;
+  unsubscribeTtlSeconds: number;
 }
 
 /** Thrown for configuration a human must fix; its message is one line that says how. */
@@ -277,6 +304,22 @@ export function parseConfig(source: NodeJS.ProcessEnv): Config {
     demo: { seed: env.SEED_DEMO_DATA ?? env.APP_ENV === 'development', password: env.DEMO_PASSWORD },
     saga: { reservationTtlSeconds: env.RESERVATION_TTL_SECONDS },
     stack: { stateDir: env.STACK_STATE_DIR, cacheDir: env.STACK_CACHE_DIR },
+    mail: mailConfig(env),
+  };
+}
+
+function mailConfig(env: Env): MailConfig {
+  return {
+    external: Boolean(env.SMTP_URL),
+    smtpUrl: env.SMTP_URL ?? `smtp://127.0.0.1:${env.LOCAL_SMTP_PORT}`,
+    localSmtpPort: env.LOCAL_SMTP_PORT,
+    uiUrl: env.SMTP_URL ? undefined : `http://127.0.0.1:${env.LOCAL_SMTP_UI_PORT}`,
+    localUiPort: env.LOCAL_SMTP_UI_PORT,
+    from: env.MAIL_FROM,
+    publicBaseUrl: env.PUBLIC_BASE_URL.replace(/\/+$/, ''),
+    // a key of its own, so an unsubscribe token can never pass as a login token (and vice versa)
+    unsubscribeSecret: env.UNSUBSCRIBE_SECRET ?? createHmac('sha256', env.JWT_SECRET).update('unsubscribe-links').digest('base64url'),
+    unsubscribeTtlSeconds: env.UNSUBSCRIBE_TTL_DAYS * 24 * 3600,
   };
 }
 

@@ -1,10 +1,11 @@
 /**
- * The local stack: the three servers the service needs, started only for the components the
- * environment did not point elsewhere (DATABASE_URL, KAFKA_BROKERS, TEMPORAL_ADDRESS).
+ * The local stack: the servers the service needs, started only for the components the
+ * environment did not point elsewhere (DATABASE_URL, KAFKA_BROKERS, TEMPORAL_ADDRESS, SMTP_URL).
  * Every step is idempotent: running servers are reused, cached builds are not redone.
  */
 import { getConfig } from '../shared/config';
 import { kafkaStatus, startKafka, stopKafka } from './kafka';
+import { mailServerStatus, startMailServer, stopMailServer } from './mail';
 import { postgresStatus, startPostgres, stopPostgres } from './postgres';
 import { say } from './proc';
 import { startTemporal, stopTemporal, temporalStatus } from './temporal';
@@ -18,6 +19,7 @@ export async function stackUp(): Promise<void> {
   if (!provided.database) tasks.push(startPostgres());
   if (!provided.kafka) tasks.push(startKafka());
   if (!provided.temporal) tasks.push(startTemporal());
+  if (!getConfig().mail.external) tasks.push(startMailServer());
   await Promise.all(tasks);
   ensureKcat();
   say(`stack ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
@@ -28,6 +30,7 @@ export async function stackDown(): Promise<void> {
   if (!provided.temporal && (await stopTemporal())) say('Temporal stopped');
   if (!provided.kafka && (await stopKafka())) say('Kafka stopped');
   if (!provided.database && stopPostgres()) say('PostgreSQL stopped');
+  if (!getConfig().mail.external && (await stopMailServer())) say('MailDev stopped');
 }
 
 export function stackStatus(): Record<string, string> {
@@ -36,6 +39,7 @@ export function stackStatus(): Record<string, string> {
     postgres: provided.database ? `external (${redact(database.url)})` : postgresStatus(),
     kafka: provided.kafka ? `external (${kafka.brokers.join(',')})` : kafkaStatus(),
     temporal: provided.temporal ? `external (${temporal.address})` : temporalStatus(),
+    mail: getConfig().mail.external ? `external (${redact(getConfig().mail.smtpUrl)})` : mailServerStatus(),
   };
 }
 
