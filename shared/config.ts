@@ -64,6 +64,15 @@ const envSchema = z.object({
 
   RESERVATION_TTL_SECONDS: z.coerce.number().int().min(1).default(15 * 60),
 
+  /** live streams (SSE: /notifications/stream, /products/stream); see api/streams/live-streams.ts */
+  STREAM_TICKET_TTL_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+  STREAM_MAX_PER_USER: z.coerce.number().int().min(1).default(10),
+  STREAM_MAX_PER_PROCESS: z.coerce.number().int().min(1).default(2000),
+  /** a client with more than this many bytes unsent is dropped (it resumes with Last-Event-ID) */
+  STREAM_MAX_BUFFERED_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
+  /** how often open streams re-check that their user may still use the service */
+  STREAM_USER_RECHECK_SECONDS: z.coerce.number().positive().default(30),
+
   STACK_STATE_DIR: z.string().optional(),
   STACK_CACHE_DIR: z.string().optional(),
 });
@@ -110,7 +119,16 @@ export interface Config {
   auth: { jwtSecret: string; jwtTtlSeconds: number };
   demo: { seed: boolean; password: string };
   saga: { reservationTtlSeconds: number };
+  streams: StreamSettings;
   stack: { stateDir?: string; cacheDir?: string };
+}
+
+export interface StreamSettings {
+  ticketTtlSeconds: number;
+  maxPerUser: number;
+  maxPerProcess: number;
+  maxBufferedBytes: number;
+  userRecheckMs: number;
 }
 
 /** Thrown for configuration a human must fix; its message is one line that says how. */
@@ -213,6 +231,13 @@ export function parseConfig(source: NodeJS.ProcessEnv): Config {
     auth: { jwtSecret: env.JWT_SECRET, jwtTtlSeconds: env.JWT_TTL_SECONDS },
     demo: { seed: env.SEED_DEMO_DATA ?? env.APP_ENV === 'development', password: env.DEMO_PASSWORD },
     saga: { reservationTtlSeconds: env.RESERVATION_TTL_SECONDS },
+    streams: {
+      ticketTtlSeconds: env.STREAM_TICKET_TTL_SECONDS,
+      maxPerUser: env.STREAM_MAX_PER_USER,
+      maxPerProcess: env.STREAM_MAX_PER_PROCESS,
+      maxBufferedBytes: env.STREAM_MAX_BUFFERED_BYTES,
+      userRecheckMs: Math.round(env.STREAM_USER_RECHECK_SECONDS * 1000),
+    },
     stack: { stateDir: env.STACK_STATE_DIR, cacheDir: env.STACK_CACHE_DIR },
   };
 }
