@@ -29,6 +29,8 @@ export interface LiveStreamLimits {
   maxPerProcess: number;
   maxBufferedBytes: number;
   userRecheckMs: number;
+  /** how long a backlog over the limit may take to drain before the client is dropped */
+  backlogGraceMs: number;
   /** how often an idle stream sends a comment so proxies and clients keep it open */
   keepAliveMs: number;
 }
@@ -50,8 +52,6 @@ export interface LiveStreams {
 
 /** what a refused client is told to wait: streams end when their tabs close, not within a second */
 const RETRY_AFTER_SECONDS = 10;
-/** how long a backlog over the limit may take to drain before the client is dropped */
-const BACKLOG_GRACE_MS = 1_000;
 /** setTimeout's largest delay; a later expiry is reached by re-arming */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -71,6 +71,7 @@ export function createLiveStreams(db: Knex, limits: Partial<LiveStreamLimits> = 
     maxPerProcess: limits.maxPerProcess ?? settings.maxPerProcess,
     maxBufferedBytes: limits.maxBufferedBytes ?? settings.maxBufferedBytes,
     userRecheckMs: limits.userRecheckMs ?? settings.userRecheckMs,
+    backlogGraceMs: limits.backlogGraceMs ?? 1_000,
     keepAliveMs: limits.keepAliveMs ?? 15_000,
   };
   const log = componentLogger('live-streams');
@@ -117,7 +118,7 @@ export function createLiveStreams(db: Knex, limits: Partial<LiveStreamLimits> = 
       s.ended = true;
       log.warn({ userId: s.userId, buffered: s.res.writableLength, limit: resolved.maxBufferedBytes }, 'dropping a live stream that does not keep up');
       s.res.destroy();
-    }, BACKLOG_GRACE_MS);
+    }, resolved.backlogGraceMs);
   }
 
   function armExpiry(s: OpenStream, expiresAtMs: number): void {
