@@ -16,10 +16,14 @@ import { productStreamRoutes } from './routes/product-stream';
 import { saleRoutes } from './routes/sales';
 import { stockRoutes } from './routes/stock';
 import { userRoutes } from './routes/users';
+import { streamTicketRoutes } from './routes/stream-tickets';
+import { createLiveStreams } from './streams/live-streams';
 import { webRoutes } from './routes/web';
 
 export function createApp(deps: Dependencies): Express {
   const app = express();
+  // both live streams share one set of caps (per process)
+  const streams = deps.liveStreams ?? createLiveStreams(deps.db);
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   // authenticate reads the users row on every request (a disabled user's token stops at once)
@@ -49,14 +53,15 @@ export function createApp(deps: Dependencies): Express {
   app.use(openApiRoutes());
   app.use(authRoutes(deps));
   // before productRoutes: its GET /products/:id would otherwise answer GET /products/stream
-  app.use(productStreamRoutes());
+  app.use(productStreamRoutes(deps, streams));
   app.use(productRoutes(deps));
   app.use(stockRoutes(deps));
   app.use(saleRoutes(deps));
   app.use(webRoutes()); // the live page at / and GET /ui-config
   app.use(followRoutes(deps));
-  app.use(notificationRoutes(deps));
+  app.use(notificationRoutes(deps, streams));
   app.use(userRoutes(deps));
+  app.use(streamTicketRoutes(deps));
 
   app.use(notFoundHandler);
   app.use(problemHandler);

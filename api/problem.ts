@@ -6,12 +6,13 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import { ZodError } from 'zod';
 import { AppError } from '../shared/errors';
+import { redactUrlSecrets } from '../shared/logger';
 
 export function sendProblem(res: Response, error: AppError): void {
   res
     .status(error.status)
     .type('application/problem+json')
-    .json({ type: 'about:blank', title: error.title, status: error.status, detail: error.detail, instance: res.req.originalUrl, ...error.extras });
+    .json({ type: 'about:blank', title: error.title, status: error.status, detail: error.detail, instance: redactUrlSecrets(res.req.originalUrl), ...error.extras });
 }
 
 export function fromZod(error: ZodError, where: string): AppError {

@@ -75,6 +75,15 @@ const envSchema = z.object({
   /** bin/create-admin.ts reads the first admin's password from here when stdin gives none */
   ADMIN_PASSWORD: z.string().optional(),
 
+  /** live streams (SSE: /notifications/stream, /products/stream); see api/streams/live-streams.ts */
+  STREAM_TICKET_TTL_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+  STREAM_MAX_PER_USER: z.coerce.number().int().min(1).default(10),
+  STREAM_MAX_PER_PROCESS: z.coerce.number().int().min(1).default(2000),
+  /** a client with more than this many bytes unsent is dropped (it resumes with Last-Event-ID) */
+  STREAM_MAX_BUFFERED_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
+  /** how often open streams re-check that their user may still use the service */
+  STREAM_USER_RECHECK_SECONDS: z.coerce.number().positive().default(30),
+
   STACK_STATE_DIR: z.string().optional(),
   STACK_CACHE_DIR: z.string().optional(),
 
@@ -137,6 +146,7 @@ export interface Config {
   bootstrap: { adminPassword?: string };
   demo: { seed: boolean; password: string };
   saga: { reservationTtlSeconds: number };
+  streams: StreamSettings;
   stack: { stateDir?: string; cacheDir?: string };
   mail: MailConfig;
 }
@@ -153,6 +163,14 @@ export interface MailConfig {
   publicBaseUrl: string;
   unsubscribeSecret: string;
   unsubscribeTtlSeconds: number;
+}
+
+export interface StreamSettings {
+  ticketTtlSeconds: number;
+  maxPerUser: number;
+  maxPerProcess: number;
+  maxBufferedBytes: number;
+  userRecheckMs: number;
 }
 
 /** Thrown for configuration a human must fix; its message is one line that says how. */
@@ -303,6 +321,13 @@ export function parseConfig(source: NodeJS.ProcessEnv): Config {
     bootstrap: { adminPassword: env.ADMIN_PASSWORD },
     demo: { seed: env.SEED_DEMO_DATA ?? env.APP_ENV === 'development', password: env.DEMO_PASSWORD },
     saga: { reservationTtlSeconds: env.RESERVATION_TTL_SECONDS },
+    streams: {
+      ticketTtlSeconds: env.STREAM_TICKET_TTL_SECONDS,
+      maxPerUser: env.STREAM_MAX_PER_USER,
+      maxPerProcess: env.STREAM_MAX_PER_PROCESS,
+      maxBufferedBytes: env.STREAM_MAX_BUFFERED_BYTES,
+      userRecheckMs: Math.round(env.STREAM_USER_RECHECK_SECONDS * 1000),
+    },
     stack: { stateDir: env.STACK_STATE_DIR, cacheDir: env.STACK_CACHE_DIR },
     mail: mailConfig(env),
   };

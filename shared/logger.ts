@@ -7,12 +7,16 @@ import { getConfig } from './config';
 
 let root: Logger | undefined;
 
-/** `?access_token=` (the SSE stream's token for browsers' EventSource) must not reach the logs either. */
-const stripQueryToken = (url: string): string => url.replace(/([?&]access_token=)[^&#]*/gi, '$1[redacted]');
+/**
+ * Credentials a URL may carry: `?access_token=` (refused by the streams, but a client may still
+ * send it) and the streams' one-use `?ticket=`. Neither may reach the logs, nor be echoed back
+ * (api/problem.ts uses this for a problem's `instance`).
+ */
+export const redactUrlSecrets = (url: string): string => url.replace(/([?&](?:access_token|ticket)=)[^&#]*/gi, '$1[redacted]');
 
 export const redactOptions: pino.LoggerOptions['redact'] = {
-  paths: ['password', '*.password', 'req.headers.authorization', 'token', 'req.url', 'req.query.access_token'],
-  censor: (value: unknown, path: string[]) => (path[path.length - 1] === 'url' && typeof value === 'string' ? stripQueryToken(value) : '[redacted]'),
+  paths: ['password', '*.password', 'req.headers.authorization', 'token', 'req.url', 'req.query.access_token', 'req.query.ticket', 'ticket'],
+  censor: (value: unknown, path: string[]) => (path[path.length - 1] === 'url' && typeof value === 'string' ? redactUrlSecrets(value) : '[redacted]'),
 };
 
 export function logger(): Logger {

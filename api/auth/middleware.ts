@@ -9,6 +9,7 @@
 import type { Request, RequestHandler, Response } from 'express';
 import type { Knex } from 'knex';
 import { AppError } from '../../shared/errors';
+import { redeemStreamTicket } from '../services/stream-tickets';
 import { findActiveUser } from './active-user';
 import { verifyToken } from './tokens';
 import { currentUser, type Role } from './types';
@@ -44,21 +45,37 @@ export const authenticate: RequestHandler = async (req, res, next) => {
     throw AppError.unauthorized(result.reason === 'expired' ? 'token expired' : 'invalid token');
   }
   await admit(req, res, result.user.id);
+  res.locals.accessExpiresAt = result.expiresAt;
   next();
 };
 
 /**
- * For Server-Sent Events streams: `authenticate`, or the token from `?access_token=` when no
- * Authorization header is sent (browsers' EventSource cannot set headers).
+ * For the Server-Sent Events streams: `authenticate` (Authorization header), or a one-use stream
+ * ticket in `?ticket=` (POST /stream-tickets), because a browser's EventSource cannot set headers.
+ * A bearer token in the URL (`?access_token=`) is refused: URLs are logged, echoed and kept in
+ * histories, a ticket is worthless once used.
  */
-export const authenticateStream: RequestHandler = async (req, res, next) => {
-  const queryToken = req.query.access_token;
-  if (req.headers.authorization || typeof queryToken !== 'string') return authenticate(req, res, next);
-  const result = await verifyToken(queryToken);
-  if (!result.ok) throw AppError.unauthorized(result.reason === 'expired' ? 'token expired' : 'invalid token');
-  await admit(req, res, result.user.id);
-  next();
-};
+export function authenticateStream(db: Knex): RequestHandler {
+  return async (req, res, next) => {
+    const { ticket, access_token: accessToken } = req.query;
+    if (accessToken !== undefined) {
+      throw AppError.unauthorized('?access_token= is not accepted (a token in a URL leaks into logs); send Authorization: Bearer, or get a one-use ticket from POST /stream-tickets and pass ?ticket=');
+    }
+    if (ticket === undefined || req.headers.authorization) return authenticate(req, res, next);
+    const redeemed = typeof ticket === 'string' && ticket.length <= 200 ? await redeemStreamTicket(db, ticket) : undefined;
+    if (!redeemed) throw AppError.unauthorized('invalid stream ticket (unknown, already used or expired); get a new one from POST /stream-tickets');
+    res.locals.user = redeemed.user;
+    res.locals.accessExpiresAt = redeemed.accessExpiresAt;
+    next();
+  };
+}
+
+/** When the caller's credentials expire (unix seconds); only valid behind `authenticate` or `authenticateStream`. */
+export function accessExpiresAt(res: Response): number {
+  const exp = res.locals.accessExpiresAt as number | undefined;
+  if (exp === undefined) throw AppError.unauthorized('missing bearer token');
+  return exp;
+}
 
 export function requireRole(...roles: Role[]): RequestHandler {
   return (_req, res, next) => {

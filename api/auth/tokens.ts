@@ -51,7 +51,9 @@ export async function signToken(user: AuthUser, options: SignOptions = {}): Prom
   return { token, expiresIn: ttl };
 }
 
-export type VerifyResult = { ok: true; user: AuthUser } | { ok: false; reason: 'expired' | 'invalid' };
+export type VerifyResult =
+  | { ok: true; user: AuthUser; /** unix seconds */ expiresAt: number }
+  | { ok: false; reason: 'expired' | 'invalid' };
 
 export async function verifyToken(token: string): Promise<VerifyResult> {
   try {
@@ -60,7 +62,7 @@ export async function verifyToken(token: string): Promise<VerifyResult> {
     const claims = claimsSchema.safeParse(payload);
     if (!claims.success) return { ok: false, reason: 'invalid' };
     const { sub, email, name, role } = claims.data;
-    return { ok: true, user: { id: sub, email, name, role } };
+    return { ok: true, user: { id: sub, email, name, role }, expiresAt: payload.exp! };
   } catch (err) {
     if (err instanceof errors.JWTExpired) return { ok: false, reason: 'expired' };
     return { ok: false, reason: 'invalid' };

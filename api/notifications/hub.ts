@@ -11,7 +11,9 @@
  *   it has sent).
  * - The LISTEN connection (api/pg-listener.ts) is re-opened with backoff when it drops; NOTIFYs
  *   sent while it was down are lost, so on every reconnect each session is caught up from the
- *   database (ids above the highest it was sent).
+ *   database (ids above the highest it was sent before the outage). Live notifications that arrive
+ *   meanwhile are queued per session until its catch-up is done, as during a resume: sent at once,
+ *   they would raise the session's high-water mark over what the outage kept from it.
  * - Ids are assigned when a row is inserted and consumers commit concurrently, so ids can commit
  *   slightly out of order; a session sends whatever arrives (deduplicated by id). A client that
  *   resumes from an id may therefore, rarely, miss a notification that committed later with a
@@ -68,6 +70,8 @@ interface Subscriber {
   sent: Set<number>;
   /** the highest id sent (or the starting point): where a catch-up resumes */
   highest: number;
+  /** the LISTEN connection came back while this session's first replay ran: read the table once more */
+  replayAgain?: boolean;
 }
 
 export async function createNotificationHub(options: NotificationHubOptions): Promise<NotificationHub> {
@@ -134,18 +138,43 @@ export async function createNotificationHub(options: NotificationHubOptions): Pr
     }
   }
 
-  /** After a LISTEN outage: send each session what it may have missed. */
+  /**
+   * Sends the database's notifications after `from`, then what arrived live meanwhile (queued,
+   * oldest first); `send` skips ids already sent. Used for a resume and after a LISTEN outage.
+   */
+  async function replay(sub: Subscriber, from: number): Promise<void> {
+    sub.queue ??= [];
+    try {
+      for (const n of await notificationsAfter(db, sub.userId, from, replayLimit)) send(sub, n);
+    } finally {
+      const queued = (sub.queue ?? []).sort((a, b) => a.id - b.id);
+      sub.queue = undefined;
+      for (const n of queued) send(sub, n);
+    }
+  }
+
+  /**
+   * After a LISTEN outage: send each session what it may have missed. Every session starts
+   * queueing live notifications at once, before any query: a live one sent to a session that is
+   * not yet caught up would raise its high-water mark over the notifications of the outage.
+   */
   async function catchUp(): Promise<void> {
+    const due: { sub: Subscriber; from: number }[] = [];
     for (const subs of byUser.values()) {
       for (const sub of subs) {
-        if (sub.queue) continue; // its replay reads the database anyway
-        try {
-          for (const n of await notificationsAfter(db, sub.userId, sub.highest, replayLimit)) send(sub, n);
-        } catch (err) {
-          log.error({ err, userId: sub.userId }, 'catch-up after reconnect failed');
+        if (sub.queue) {
+          sub.replayAgain = true; // its replay may have read the table before the outage ended
+          continue;
         }
+        sub.queue = [];
+        due.push({ sub, from: sub.highest });
       }
     }
+    await Promise.all(
+      due.map(({ sub, from }) =>
+        replay(sub, from).catch((err: unknown) => log.error({ err, userId: sub.userId }, 'catch-up after reconnect failed')),
+      ),
+    );
   }
 
   const listener = createPgListener({
@@ -174,17 +203,23 @@ export async function createNotificationHub(options: NotificationHubOptions): Pr
         set?.delete(sub);
         if (set?.size === 0) byUser.delete(userId);
       });
-      try {
-        if (lastEventId !== undefined) {
-          sub.highest = lastEventId;
-          for (const n of await notificationsAfter(db, userId, lastEventId, replayLimit)) send(sub, n);
-        } else {
-          sub.highest = await latestNotificationId(db, userId);
+      let from = lastEventId;
+      if (from !== undefined) {
+        sub.highest = from;
+        await replay(sub, from);
+      } else {
+        try {
+          sub.highest = from = await latestNotificationId(db, userId);
+        } finally {
+          const queued = (sub.queue ?? []).sort((a, b) => a.id - b.id);
+          sub.queue = undefined;
+          for (const n of queued) send(sub, n);
         }
-      } finally {
-        const queued = (sub.queue ?? []).sort((a, b) => a.id - b.id);
-        sub.queue = undefined;
-        for (const n of queued) send(sub, n);
+      }
+      // rare: an outage ended during that first read; what it missed is sent now (what was sent is skipped)
+      if (sub.replayAgain) {
+        sub.replayAgain = false;
+        await replay(sub, from);
       }
     },
 

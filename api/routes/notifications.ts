@@ -4,17 +4,19 @@
  * the notify-* consumers (consumers/notify.ts).
  *
  * The stream authenticates with `Authorization: Bearer …` or, because a browser's EventSource
- * cannot set headers, with `?access_token=…`. Each event is `event: notification`,
+ * cannot set headers, with a one-use `?ticket=…` (POST /stream-tickets); api/streams/live-streams.ts
+ * bounds it (caps, expiry, slow clients) like the stock stream. Each event is `event: notification`,
  * `id: <notification id>`, `data: <notification JSON>`; reconnecting with `Last-Event-ID` (what
  * EventSource does by itself) replays what was missed.
  */
-import { createSession } from 'better-sse';
 import { Router } from 'express';
 import { z } from 'zod';
 import { AppError } from '../../shared/errors';
 import { authenticate, authenticateStream } from '../auth/middleware';
 import { currentUser } from '../auth/types';
+import { STREAM_AUTH_DESCRIPTION, streamAuthQuery, streamLimitResponses, streamSecurity } from '../streams/openapi';
 import type { Dependencies } from '../dependencies';
+import type { LiveStreams } from '../streams/live-streams';
 import { jsonResponse, openapi, problemResponse, secured } from '../openapi';
 import { listNotifications, markRead } from '../services/notifications';
 import { parseParams, parseQuery } from '../validate';
@@ -61,8 +63,7 @@ const pageSchema = z
 
 const idParams = z.object({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER).openapi({ example: 42 }) });
 
-const streamQuery = z.object({
-  access_token: z.string().optional().openapi({ description: 'for EventSource, which cannot send an Authorization header' }),
+const streamQuery = streamAuthQuery.extend({
   lastEventId: z.string().optional().openapi({ description: 'same as the Last-Event-ID header (the header wins)' }),
 });
 
@@ -85,22 +86,22 @@ openapi.registerPath({
   responses: { 200: jsonResponse('The notification', notificationSchema), 401: problemResponse('Not authenticated'), 404: problemResponse('Not one of your notifications') },
 });
 openapi.registerPath({
-  method: 'get', path: '/notifications/stream', tags: ['notifications'], security: secured,
+  method: 'get', path: '/notifications/stream', tags: ['notifications'], security: streamSecurity,
   summary: "Server-Sent Events: the caller's notifications as they happen",
   description:
-    'Authenticate with `Authorization: Bearer <token>` or `?access_token=<token>` (EventSource cannot set headers). ' +
+    STREAM_AUTH_DESCRIPTION +
     'Each event: `event: notification`, `id: <notification id>`, `data: <Notification JSON>`. A comment line is sent every 15 s to keep the ' +
     'connection open. Reconnect with `Last-Event-ID: <id>` (EventSource does) to get the notifications after that id first.',
   request: { query: streamQuery, headers: z.object({ 'Last-Event-ID': z.string().optional() }) },
   responses: {
     200: { description: 'The event stream', content: { 'text/event-stream': { schema: z.string() } } },
     400: problemResponse('Invalid Last-Event-ID'),
-    401: problemResponse('Not authenticated'),
+    ...streamLimitResponses,
     503: problemResponse('Real-time notifications are not enabled on this server'),
   },
 });
 
-export function notificationRoutes(deps: Dependencies): Router {
+export function notificationRoutes(deps: Dependencies, streams: LiveStreams): Router {
   const router = Router();
 
   router.get('/notifications', authenticate, async (req, res) => {
@@ -108,7 +109,7 @@ export function notificationRoutes(deps: Dependencies): Router {
     res.json(await listNotifications(deps.db, currentUser(res).id, q));
   });
 
-  router.get('/notifications/stream', authenticateStream, async (req, res) => {
+  router.get('/notifications/stream', authenticateStream(deps.db), async (req, res) => {
     const hub = deps.notificationHub;
     if (!hub) throw AppError.unavailable('real-time notifications are not enabled on this server');
     const query = parseQuery(streamQuery, req);
@@ -119,14 +120,8 @@ export function notificationRoutes(deps: Dependencies): Router {
       if (!parsed.success) throw AppError.badRequest(parsed.error.issues[0]?.message ?? 'invalid Last-Event-ID');
       lastEventId = parsed.data;
     }
-    const user = currentUser(res);
-    // the replay is ours to do (by the user's notification ids), not better-sse's
-    const session = await createSession(req, res, {
-      keepAlive: hub.keepAliveMs,
-      trustClientEventId: false,
-      headers: { 'X-Accel-Buffering': 'no' }, // nginx and friends: do not buffer the stream
-    });
-    await hub.stream(session, user.id, lastEventId);
+    const session = await streams.open(req, res, { keepAliveMs: hub.keepAliveMs });
+    if (session) await hub.stream(session, currentUser(res).id, lastEventId);
   });
 
   router.post('/notifications/:id/read', authenticate, async (req, res) => {

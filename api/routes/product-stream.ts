@@ -15,7 +15,7 @@
  * - `closeProductStream()` ends the connection (tests, shutdown); open streams then get no more
  *   events and end with their server.
  */
-import { createChannel, createSession, type Channel } from 'better-sse';
+import { createChannel, type Channel } from 'better-sse';
 import { Router } from 'express';
 import type { Client } from 'pg';
 import { z } from 'zod';
@@ -24,12 +24,14 @@ import { AppError } from '../../shared/errors';
 import { STOCK_STATUSES } from '../../shared/events';
 import { componentLogger } from '../../shared/logger';
 import { authenticateStream } from '../auth/middleware';
-import { openapi, problemResponse, secured } from '../openapi';
+import type { Dependencies } from '../dependencies';
+import { openapi, problemResponse } from '../openapi';
 import { createPgListener, type PgListener } from '../pg-listener';
+import type { LiveStreams } from '../streams/live-streams';
+import { STREAM_AUTH_DESCRIPTION, streamAuthQuery, streamLimitResponses, streamSecurity } from '../streams/openapi';
 
 export const INVENTORY_CHANNEL = 'inventory_changes';
 const APPLICATION_NAME = 'sales-saga-product-stream';
-const KEEP_ALIVE_MS = 15_000;
 
 const changeSchema = z.object({
   product_id: z.string(),
@@ -63,16 +65,16 @@ const toStockEvent = (row: z.infer<typeof changeSchema>): StockEvent => ({
 });
 
 openapi.registerPath({
-  method: 'get', path: '/products/stream', tags: ['products'], security: secured,
+  method: 'get', path: '/products/stream', tags: ['products'], security: streamSecurity,
   summary: "Server-Sent Events: every product's stock as it changes",
   description:
-    'Authenticate with `Authorization: Bearer <token>` or `?access_token=<token>` (EventSource cannot set headers). ' +
+    STREAM_AUTH_DESCRIPTION +
     'Each event: `event: stock`, `data: <StockEvent JSON>`. A comment line is sent every 15 s to keep the connection open. ' +
     'Load GET /products once the stream is open and keep, per product, the data with the highest `version`.',
-  request: { query: z.object({ access_token: z.string().optional() }) },
+  request: { query: streamAuthQuery },
   responses: {
     200: { description: 'The event stream; each `data` is a StockEvent', content: { 'text/event-stream': { schema: stockEventSchema } } },
-    401: problemResponse('Not authenticated'),
+    ...streamLimitResponses,
     503: problemResponse('The database cannot be listened to right now; retry'),
   },
 });
@@ -126,11 +128,11 @@ export function productStreamStatus(): { listening: boolean; backendPid?: number
   return { listening: backendPid !== undefined, backendPid };
 }
 
-export function productStreamRoutes(): Router {
+export function productStreamRoutes(deps: Pick<Dependencies, 'db'>, streams: LiveStreams): Router {
   const router = Router();
 
   // mounted before the catalog's GET /products/:id, which would otherwise take "stream" for an id
-  router.get('/products/stream', authenticateStream, async (req, res) => {
+  router.get('/products/stream', authenticateStream(deps.db), async (req, res) => {
     const current = (feed ??= createStockFeed());
     try {
       await current.listener.start();
@@ -138,8 +140,8 @@ export function productStreamRoutes(): Router {
       req.log.warn({ err }, 'cannot LISTEN for inventory changes');
       throw AppError.unavailable('live stock is unavailable right now (the database cannot be listened to); retry shortly');
     }
-    const session = await createSession(req, res, { keepAlive: KEEP_ALIVE_MS, headers: { 'X-Accel-Buffering': 'no' } });
-    current.channel.register(session);
+    const session = await streams.open(req, res);
+    if (session) current.channel.register(session);
   });
 
   return router;

@@ -32,7 +32,11 @@ afterAll(async () => {
   await ctx?.close();
 });
 
-async function stream(headers: Record<string, string> = {}, query = `?access_token=${encodeURIComponent(token)}`): Promise<SseClient> {
+async function stream(headers: Record<string, string> = {}, query?: string): Promise<SseClient> {
+  if (query === undefined) {
+    const res = await fetch(`${server.url}/stream-tickets`, { method: 'POST', headers: bearer(token) });
+    query = `?ticket=${((await res.json()) as { ticket: string }).ticket}`;
+  }
   const c = await openSse(`${server.url}/products/stream${query}`, headers);
   clients.push(c);
   return c;
@@ -112,10 +116,10 @@ test('after the LISTEN connection drops it reconnects and resends current stock'
   await sse.waitFor(stockFor(productId, 2), 2_000);
 });
 
-test('the stream needs a valid token (query or header)', async () => {
+test('the stream needs a valid ticket or token (query or header)', async () => {
   const none = await stream({}, '');
   expect(none.status).toBe(401);
-  const bad = await stream({}, '?access_token=not-a-jwt');
+  const bad = await stream({}, '?ticket=not-a-ticket');
   expect(bad.status).toBe(401);
-  expect(JSON.parse(bad.errorBody ?? '{}')).toMatchObject({ status: 401, detail: 'invalid token' });
+  expect(JSON.parse(bad.errorBody ?? '{}')).toMatchObject({ status: 401, detail: expect.stringContaining('invalid stream ticket') });
 });

@@ -150,7 +150,7 @@ describe('the inbox', () => {
 });
 
 describe('GET /notifications/stream', () => {
-  test('authenticated by bearer header or ?access_token=; otherwise 401', async () => {
+  test('authenticated by bearer header or a stream ticket (?ticket=); otherwise 401', async () => {
     const me = await person();
     const anonymous = await stream(undefined);
     expect(anonymous.status).toBe(401);
@@ -158,7 +158,8 @@ describe('GET /notifications/stream', () => {
     expect((await stream(undefined, {}, '?access_token=not-a-token')).status).toBe(401);
     expect((await stream('not-a-token')).status).toBe(401);
 
-    const viaQuery = await stream(undefined, {}, `?access_token=${encodeURIComponent(me.token)}`);
+    const ticket = await request(ctx.app).post('/stream-tickets').set(bearer(me.token)).expect(201);
+    const viaQuery = await stream(undefined, {}, `?ticket=${(ticket.body as { ticket: string }).ticket}`);
     expect(viaQuery.status).toBe(200);
     expect(viaQuery.headers.get('content-type')).toMatch(/^text\/event-stream/);
     const id = await notify(ctx.db, me.user.id, 'in_stock');

@@ -79,7 +79,8 @@ test('stock moved by sales and a cancel reaches each audience over SSE: the foll
   }, 20_000, 'initial stock events processed');
 
   await request(ctx.app).post(`/products/${a}/follow`).set(bearer(people.customer.token)).expect(201);
-  const customer = await openSse(`${server.url}/notifications/stream?access_token=${encodeURIComponent(people.customer.token)}`);
+  const ticket = await request(ctx.app).post('/stream-tickets').set(bearer(people.customer.token)).expect(201);
+  const customer = await openSse(`${server.url}/notifications/stream?ticket=${(ticket.body as { ticket: string }).ticket}`);
   const admin = await openSse(`${server.url}/notifications/stream`, bearer(people.admin.token));
   const sales = await openSse(`${server.url}/notifications/stream`, bearer(people.sales.token));
   streams.push(customer, admin, sales);

@@ -200,17 +200,42 @@ async function problemOf(res: Response): Promise<ApiError> {
   return new ApiError(res.status, title, detail, body);
 }
 
-export async function api<T>(method: string, path: string, body?: unknown, options: { auth?: boolean; retried?: boolean } = {}): Promise<T> {
+/** A fresh Idempotency-Key: one per user action, reused by every retry of that action. */
+export function newIdempotencyKey(): string {
+  // getRandomValues works outside secure contexts too (randomUUID does not)
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** waits before each retry of a call that carries an Idempotency-Key */
+const RETRY_DELAYS_MS = [500, 1_000, 2_000];
+/** answers that say nothing about whether the request took effect (a proxy or the server gave up) */
+const RETRYABLE_STATUSES = new Set([502, 503, 504]);
+
+async function send(method: string, path: string, init: RequestInit, retry: boolean): Promise<Response> {
+  for (let attempt = 0; ; attempt += 1) {
+    const last = !retry || attempt >= RETRY_DELAYS_MS.length;
+    try {
+      const res = await fetch(path, { method, ...init });
+      if (last || !RETRYABLE_STATUSES.has(res.status)) return res;
+    } catch {
+      // the answer was lost (connection reset, offline): with the same key, asking again is safe
+      if (last) throw new ApiError(0, 'Network error', 'cannot reach the server; check that it is running and try again');
+    }
+    await new Promise((resolve) => window.setTimeout(resolve, RETRY_DELAYS_MS[attempt]));
+  }
+}
+
+/**
+ * `idempotencyKey`: sent as the Idempotency-Key header, and makes the call retried when its
+ * answer is lost (the server returns the first outcome again instead of acting twice).
+ */
+export async function api<T>(method: string, path: string, body?: unknown, options: { auth?: boolean; retried?: boolean; idempotencyKey?: string } = {}): Promise<T> {
   const auth = options.auth ?? true;
   const headers: Record<string, string> = { Accept: 'application/json' };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (auth && token) headers.Authorization = `Bearer ${token}`;
-  let res: Response;
-  try {
-    res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  } catch {
-    throw new ApiError(0, 'Network error', 'cannot reach the server; check that it is running and try again');
-  }
+  if (options.idempotencyKey) headers['Idempotency-Key'] = options.idempotencyKey;
+  const res = await send(method, path, { headers, body: body === undefined ? undefined : JSON.stringify(body) }, options.idempotencyKey !== undefined);
   if (!res.ok) {
     const error = await problemOf(res);
     if (res.status === 401 && auth) {

@@ -98,6 +98,7 @@ export function notificationsPanel(hooks: { onNotification(n: Notification): voi
   const stream = openStream({
     path: '/notifications/stream',
     event: 'notification',
+    resume: true, // ids are notification ids: a reconnect replays what was missed
     onEvent: (data) => arrived(data as Notification),
     onOpen: () => {
       if (!loaded) void load();

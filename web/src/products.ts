@@ -3,7 +3,7 @@
  * kept current by its `stock` events (the highest version wins). Customers follow products and
  * reserve; staff reserve on behalf of a customer named in "Sell to".
  */
-import { api, describeError, type Product, type Sale, type StockEvent, type User } from './api';
+import { api, describeError, newIdempotencyKey, type Product, type Sale, type StockEvent, type User } from './api';
 import { h, setChildren, showMessage } from './dom';
 import { formatMoney, stockLabel } from './format';
 import { openStream, type StreamState } from './stream';
@@ -116,7 +116,8 @@ export function productsPanel(
     try {
       const body: Record<string, unknown> = { items: [{ productId: card.product.id, quantity }] };
       if (staff) Object.assign(body, { customerName: customerName.value, customerEmail: customerEmail.value });
-      const sale = await api<Sale>('POST', '/sales', body);
+      // this click's key: a retry after a lost answer gets the same sale back, never a second one
+      const sale = await api<Sale>('POST', '/sales', body, { idempotencyKey: newIdempotencyKey() });
       say(card, 'ok', `Reserved ${quantity} × ${card.product.name}: sale ${sale.id.slice(0, 8)} (see Sales).`);
       hooks.onSaleCreated(sale);
     } catch (err) {

@@ -1,10 +1,13 @@
 /**
- * A Server-Sent Events subscription. EventSource cannot send headers, so the token goes in
- * `?access_token=`. EventSource reconnects by itself after a dropped connection (sending
- * Last-Event-ID); when the server refuses the stream (401, 503) it gives up, so we check the
- * session (a 401 logs out) and open a new one a little later.
+ * A Server-Sent Events subscription. EventSource cannot send headers, and a bearer token must not
+ * travel in a URL (URLs are logged), so each connection opens with a one-use ticket from
+ * POST /stream-tickets (`?ticket=`). A used ticket cannot open the stream again, so the browser's
+ * own reconnection would be refused: on any error (a dropped connection, the server ending the
+ * stream when the token expires, a refusal) we close the EventSource and reconnect ourselves with a
+ * new ticket, after a growing delay. Streams that resume by event id (`resume`) get the last id seen
+ * as `?lastEventId=`. Asking for a ticket is an authenticated call: a 401 ends the session (api()).
  */
-import { api, currentToken } from './api';
+import { ApiError, api, currentToken } from './api';
 
 export type StreamState = 'connecting' | 'open' | 'reconnecting';
 
@@ -15,47 +18,64 @@ export interface StreamOptions {
   /** each time the stream is (re)opened: load what may have been missed */
   onOpen?(): void;
   onState?(state: StreamState): void;
+  /** the stream's event ids are resume points: send the last one seen when reconnecting */
+  resume?: boolean;
 }
 
-const RETRY_AFTER_REFUSAL_MS = 5_000;
+const RETRY_MS = { first: 1_000, max: 30_000 };
 
 export function openStream(options: StreamOptions): { close(): void } {
   let source: EventSource | undefined;
   let retry: number | undefined;
   let closed = false;
+  let failures = 0;
+  let lastEventId: string | undefined;
 
-  const connect = (): void => {
-    const token = currentToken();
-    if (closed || !token) return;
-    options.onState?.('connecting');
-    const es = new EventSource(`${options.path}?access_token=${encodeURIComponent(token)}`);
+  const reconnectLater = (): void => {
+    if (closed) return;
+    options.onState?.('reconnecting');
+    const delay = Math.min(RETRY_MS.first * 2 ** failures, RETRY_MS.max);
+    failures += 1;
+    retry = window.setTimeout(() => void connect(), delay);
+  };
+
+  const connect = async (): Promise<void> => {
+    if (closed || !currentToken()) return;
+    if (failures === 0) options.onState?.('connecting');
+    let ticket: string;
+    try {
+      ({ ticket } = await api<{ ticket: string }>('POST', '/stream-tickets'));
+    } catch (err) {
+      // 401: api() has ended the session; anything else may pass
+      if (!(err instanceof ApiError && err.status === 401)) reconnectLater();
+      return;
+    }
+    if (closed) return;
+    const query = new URLSearchParams({ ticket });
+    if (options.resume && lastEventId) query.set('lastEventId', lastEventId);
+    const es = new EventSource(`${options.path}?${query.toString()}`);
     source = es;
     es.addEventListener('open', () => {
+      failures = 0;
       options.onState?.('open');
       options.onOpen?.();
     });
     es.addEventListener(options.event, (e) => {
+      const message = e as MessageEvent<string>;
+      if (options.resume && message.lastEventId) lastEventId = message.lastEventId;
       try {
-        options.onEvent(JSON.parse((e as MessageEvent<string>).data));
+        options.onEvent(JSON.parse(message.data));
       } catch {
         // a malformed event is skipped; the next load repairs the view
       }
     });
     es.addEventListener('error', () => {
-      if (closed) return;
-      options.onState?.('reconnecting');
-      if (es.readyState !== EventSource.CLOSED) return; // the browser retries by itself
       es.close();
-      // refused: a 401 ends the session through api(); anything else is retried
-      api('GET', '/me')
-        .catch(() => undefined)
-        .finally(() => {
-          if (!closed) retry = window.setTimeout(connect, RETRY_AFTER_REFUSAL_MS);
-        });
+      reconnectLater();
     });
   };
 
-  connect();
+  void connect();
   return {
     close() {
       closed = true;
