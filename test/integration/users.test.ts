@@ -90,6 +90,9 @@ describe('PATCH /users/:id', () => {
   test('disabling stops the user\'s tokens at once (access and refresh) and their logins; enabling restores', async () => {
     const staff = await createStaff();
     expect((await api().get('/products').set(bearer(staff.token))).status).toBe(200);
+    // a stream ticket issued before the disable must not open a stream after it
+    const ticket = await api().post('/stream-tickets').set(bearer(staff.token));
+    expect(ticket.status).toBe(201);
     const res = await api().patch(`/users/${staff.id}`).set(bearer(adminToken)).send({ disabled: true });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ id: staff.id, disabled: true });
@@ -99,7 +102,8 @@ describe('PATCH /users/:id', () => {
     expect(me.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(me.body.detail).toMatch(/disabled|no longer/);
     expect((await api().get('/products').set(bearer(staff.token))).status).toBe(401);
-    expect((await api().get(`/notifications/stream?access_token=${staff.token}`)).status).toBe(401);
+    expect((await api().get('/notifications/stream').set(bearer(staff.token))).status).toBe(401);
+    expect((await api().get(`/notifications/stream?ticket=${encodeURIComponent(ticket.body.ticket as string)}`)).status).toBe(401);
     expect((await api().post('/auth/refresh').send({ refreshToken: staff.refreshToken })).status).toBe(401);
     expect((await api().post('/auth/login').send({ email: staff.email, password: staff.password })).status).toBe(401);
 
