@@ -66,6 +66,23 @@ const envSchema = z.object({
 
   STACK_STATE_DIR: z.string().optional(),
   STACK_CACHE_DIR: z.string().optional(),
+
+  // money and stock rules (api/services/sales.ts), abuse limits, and how operations data is exposed
+  /** the largest discount (percent) sales staff may grant; admins may grant any */
+  MAX_STAFF_DISCOUNT_PERCENT: z.coerce.number().min(0).max(100).default(50),
+  /** a customer's own reservations: open (RESERVED) sales at once, and units of one product across them */
+  MAX_OPEN_RESERVATIONS_PER_CUSTOMER: z.coerce.number().int().min(1).default(5),
+  MAX_RESERVED_UNITS_PER_PRODUCT: z.coerce.number().int().min(1).default(10),
+  /** writes (POST /sales, follows, POST /send_notification) per user per minute; 0 turns the limit off */
+  WRITE_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(300),
+  /** when set, /metrics answers only `Authorization: Bearer <METRICS_TOKEN>` */
+  METRICS_TOKEN: z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').optional(),
+  /** when set, the API serves /metrics on this port (on HOST) instead of its public port */
+  METRICS_PORT: port.optional(),
+  /** the consumers process's /healthz, /readyz and /metrics (bin/consumers.ts; 0 picks a free port) */
+  CONSUMERS_HEALTH_PORT: port.default(3001),
+  /** consumers: processed_events rows older than this are pruned (redeliveries come within minutes) */
+  PROCESSED_EVENTS_RETENTION_DAYS: z.coerce.number().int().min(1).default(30),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -111,6 +128,9 @@ export interface Config {
   demo: { seed: boolean; password: string };
   saga: { reservationTtlSeconds: number };
   stack: { stateDir?: string; cacheDir?: string };
+  rules: { maxStaffDiscountPercent: number; maxOpenReservationsPerCustomer: number; maxReservedUnitsPerProduct: number; writeRateLimitPerMinute: number };
+  metrics: { token?: string; port?: number };
+  consumers: { healthPort: number; processedEventsRetentionDays: number };
 }
 
 /** Thrown for configuration a human must fix; its message is one line that says how. */
@@ -214,6 +234,14 @@ export function parseConfig(source: NodeJS.ProcessEnv): Config {
     demo: { seed: env.SEED_DEMO_DATA ?? env.APP_ENV === 'development', password: env.DEMO_PASSWORD },
     saga: { reservationTtlSeconds: env.RESERVATION_TTL_SECONDS },
     stack: { stateDir: env.STACK_STATE_DIR, cacheDir: env.STACK_CACHE_DIR },
+    rules: {
+      maxStaffDiscountPercent: env.MAX_STAFF_DISCOUNT_PERCENT,
+      maxOpenReservationsPerCustomer: env.MAX_OPEN_RESERVATIONS_PER_CUSTOMER,
+      maxReservedUnitsPerProduct: env.MAX_RESERVED_UNITS_PER_PRODUCT,
+      writeRateLimitPerMinute: env.WRITE_RATE_LIMIT_PER_MINUTE,
+    },
+    metrics: { token: env.METRICS_TOKEN, port: env.METRICS_PORT },
+    consumers: { healthPort: env.CONSUMERS_HEALTH_PORT, processedEventsRetentionDays: env.PROCESSED_EVENTS_RETENTION_DAYS },
   };
 }
 
