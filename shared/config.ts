@@ -76,7 +76,7 @@ const envSchema = z.object({
   /** writes (POST /sales, follows, POST /send_notification) per user per minute; 0 turns the limit off */
   WRITE_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(300),
   /** when set, /metrics answers only `Authorization: Bearer <METRICS_TOKEN>` */
-  METRICS_TOKEN: z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').optional(),
+  METRICS_TOKEN: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').optional()), // empty: unset (compose passes it through)
   /** when set, the API serves /metrics on this port (on HOST) instead of its public port */
   METRICS_PORT: port.optional(),
   /** the consumers process's /healthz, /readyz and /metrics (bin/consumers.ts; 0 picks a free port) */
