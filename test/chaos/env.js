@@ -24,6 +24,8 @@ const chaosEnv = {
   WRITE_RATE_LIMIT_PER_MINUTE: '0',
   MAX_OPEN_RESERVATIONS_PER_CUSTOMER: '100000',
   MAX_RESERVED_UNITS_PER_PRODUCT: '100000',
+  // the consumers process's health port: a free one, apart from a running `npm start`'s 3001
+  CONSUMERS_HEALTH_PORT: '0',
 };
 
 // Settings that would point the suite at external (or the shared) servers are dropped: the suite
