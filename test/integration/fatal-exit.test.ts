@@ -25,3 +25,15 @@ test('a component failure stops the process with status 1, after a graceful stop
   expect({ code, stopped: output.includes('component stopped'), logged: /a component failed.*simulated fatal poll error|simulated fatal poll error.*a component failed/s.test(output) })
     .toEqual({ code: 1, stopped: true, logged: true });
 }, 30_000);
+
+test("the Temporal worker's run ending without a stop request is reported as its failure", async () => {
+  const { startWorker } = await import('../../runtime/worker');
+  const running = await startWorker();
+  expect(running.worker.getState()).toBe('RUNNING'); // the positive marker: it polls
+  // as if the core had ended the worker on its own (a fatal error also ends run(), by rejecting)
+  running.worker.shutdown();
+  const failure = await Promise.race([running.failure, new Promise<'none'>((r) => setTimeout(() => r('none'), 30_000))]);
+  await running.stop();
+  expect(failure).toBeInstanceOf(Error);
+  expect((failure as Error).message).toMatch(/stopped without being asked to/);
+}, 90_000);
