@@ -5,7 +5,7 @@ import { pinoHttp } from 'pino-http';
 import { componentLogger } from '../shared/logger';
 import type { Dependencies } from './dependencies';
 import { healthRoutes } from './health';
-import { metricsHandler, recordHttpMetrics } from './metrics';
+import { metricsHandler, metricsOnApiPort, recordHttpMetrics, requireMetricsToken } from './metrics';
 import { notFoundHandler, problemHandler } from './problem';
 import { openApiRoutes } from './openapi';
 import { authRoutes } from './routes/auth';
@@ -48,7 +48,7 @@ export function createApp(deps: Dependencies): Express {
   app.use(express.json({ limit: '100kb' }));
 
   app.use(healthRoutes(deps));
-  app.get('/metrics', metricsHandler);
+  if (metricsOnApiPort()) app.get('/metrics', requireMetricsToken, metricsHandler);
   // ROUTES: each feature's router is mounted here (one line each)
   app.use(openApiRoutes());
   app.use(authRoutes(deps));

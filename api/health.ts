@@ -1,6 +1,7 @@
 /**
  * /healthz: the process is alive. /readyz: 200 only when PostgreSQL, Kafka and Temporal all
- * answer within a short timeout; otherwise 503 naming each one that failed.
+ * answer within a short timeout; otherwise 503 naming each one that failed. The servers' own error
+ * text (addresses, user names, driver internals) goes to the log, not to whoever probes.
  */
 import { Router } from 'express';
 import type { Dependencies } from './dependencies';
@@ -19,7 +20,7 @@ export function healthRoutes(deps: Dependencies): Router {
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
-  router.get('/readyz', async (_req, res) => {
+  router.get('/readyz', async (req, res) => {
     const checks: Record<string, () => Promise<unknown>> = {
       postgres: () => deps.db.raw('select 1'),
       kafka: () => deps.kafkaAdmin.describeCluster(),
@@ -31,7 +32,8 @@ export function healthRoutes(deps: Dependencies): Router {
           await withTimeout(check(), name);
           return [name, { status: 'up' }] as const;
         } catch (err) {
-          return [name, { status: 'down', error: (err as Error).message }] as const;
+          req.log.warn({ server: name, err }, 'readiness check failed');
+          return [name, { status: 'down' }] as const;
         }
       }),
     );

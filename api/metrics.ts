@@ -3,9 +3,14 @@
  * Temporal worker's own metrics, which its Rust core serves on WORKER_METRICS_ADDRESS and which
  * /metrics relays so one scrape shows both.
  */
-import type { RequestHandler } from 'express';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import express, { type Express, type RequestHandler } from 'express';
 import { Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { getConfig } from '../shared/config';
+import { getConfig, type Config } from '../shared/config';
+import { pinoHttp } from 'pino-http';
+import { AppError } from '../shared/errors';
+import { componentLogger } from '../shared/logger';
+import { notFoundHandler, problemHandler } from './problem';
 
 export const registry = new Registry();
 collectDefaultMetrics({ register: registry });
@@ -41,3 +46,41 @@ export const metricsHandler: RequestHandler = async (_req, res) => {
   const [own, worker] = await Promise.all([registry.metrics(), workerMetrics()]);
   res.type(registry.contentType).send(worker ? `${own}\n# Temporal worker (core) metrics\n${worker}` : own);
 };
+
+/**
+ * Where /metrics is served (issue #12: scrapes reveal traffic and internals, so not to anyone who
+ * reaches the API): on its own port when METRICS_PORT is set (a port the load balancer does not
+ * publish), behind `Authorization: Bearer <METRICS_TOKEN>` when that is set (on either port), openly
+ * on the API port in development and tests, and not at all on the API port in production without
+ * either setting.
+ */
+export function metricsOnApiPort(cfg: Config = getConfig()): boolean {
+  if (cfg.metrics.port !== undefined) return false;
+  return cfg.metrics.token !== undefined || cfg.env !== 'production';
+}
+
+const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
+
+/** Lets a scrape through only with the METRICS_TOKEN bearer token, when one is configured. */
+export const requireMetricsToken: RequestHandler = (req, res, next) => {
+  const token = getConfig().metrics.token;
+  if (token === undefined) return next();
+  const given = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '')?.[1] ?? '';
+  // compared as digests: constant time whatever the lengths
+  if (!timingSafeEqual(digest(given), digest(token))) {
+    res.setHeader('WWW-Authenticate', 'Bearer realm="metrics"');
+    throw AppError.unauthorized('/metrics needs the METRICS_TOKEN bearer token');
+  }
+  next();
+};
+
+/** The app served on METRICS_PORT: /metrics and nothing else. */
+export function createMetricsApp(): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(pinoHttp({ logger: componentLogger('metrics'), autoLogging: false }));
+  app.get('/metrics', requireMetricsToken, metricsHandler);
+  app.use(notFoundHandler);
+  app.use(problemHandler);
+  return app;
+}

@@ -64,3 +64,14 @@ export function parseQuery<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, req: 
 export function parseParams<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, req: Request): T {
   return parse(schema, req.params, 'path');
 }
+
+/** The Idempotency-Key header's shape (POST /sales, PATCH /products/:id/stock). */
+export const idempotencyKeySchema = z.string().min(1).max(200).regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces');
+
+/** The validated Idempotency-Key header, or undefined when none was sent. */
+export function parseIdempotencyKey(req: Request): string | undefined {
+  const key = req.get('Idempotency-Key');
+  if (key === undefined) return undefined;
+  if (!idempotencyKeySchema.safeParse(key).success) throw AppError.badRequest('Idempotency-Key header must be 1–200 printable ASCII characters without spaces');
+  return key;
+}

@@ -20,4 +20,8 @@ Object.assign(process.env, {
   LOCAL_KAFKA_PORT: process.env.BENCH_KAFKA_PORT || '49092',
   LOCAL_TEMPORAL_PORT: process.env.BENCH_TEMPORAL_PORT || '37233',
   TEMPORAL_UI_PORT: process.env.BENCH_TEMPORAL_UI_PORT || '38233',
+  // one staff token drives hundreds of sales a second: the per-user write limit would measure itself
+  WRITE_RATE_LIMIT_PER_MINUTE: '0',
+  // the consumers process's health port: a free one, apart from a running `npm start`'s 3001
+  CONSUMERS_HEALTH_PORT: '0',
 });

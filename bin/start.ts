@@ -3,15 +3,15 @@
  * then runs the worker, the consumers and the API in this one process, and says where
  * everything is. For scale-out, run bin/api.ts, bin/worker.ts and bin/consumers.ts separately.
  */
-import { startConsumers } from '../consumers';
 import { startApiServer } from '../runtime/api-server';
+import { startConsumersProcess } from '../runtime/consumers-process';
 import { runUntilSignal, type Stoppable } from '../runtime/lifecycle';
 import { prepare } from '../runtime/prepare';
 import { installWorkerRuntime, startWorker } from '../runtime/worker';
 import { getConfig } from '../shared/config';
 import { DEMO_USERS } from '../shared/demo-data';
 
-function banner(apiUrl: string): string {
+function banner(apiUrl: string, metricsUrl: string | undefined, consumersUrl: string): string {
   const cfg = getConfig();
   const db = cfg.database.url.replace(/\/\/([^:@/]+):[^@/]+@/, '//$1:***@');
   const lines = [
@@ -20,7 +20,8 @@ function banner(apiUrl: string): string {
     `  API            ${apiUrl}`,
     `  Live page      ${apiUrl}/`,
     `  API docs       ${apiUrl}/docs   (OpenAPI: ${apiUrl}/openapi.json)`,
-    `  Health         ${apiUrl}/readyz   metrics: ${apiUrl}/metrics`,
+    `  Health         ${apiUrl}/readyz   metrics: ${metricsUrl ?? 'not served (METRICS_PORT / METRICS_TOKEN)'}`,
+    `  Consumers      ${consumersUrl}/readyz   metrics: ${consumersUrl}/metrics`,
     `  Temporal UI    ${cfg.temporal.uiUrl}/namespaces/${cfg.temporal.namespace}/workflows   (gRPC ${cfg.temporal.address})`,
     `  Kafka          ${cfg.kafka.brokers.join(',')}   e.g. kcat -b ${cfg.kafka.brokers[0]} -t inventory-updates -C`,
     `  PostgreSQL     ${db}`,
@@ -40,11 +41,14 @@ runUntilSignal('start', async () => {
   installWorkerRuntime();
   const parts: Stoppable[] = [];
   parts.push(await startWorker());
-  parts.push(await startConsumers());
+  const consumers = await startConsumersProcess();
+  parts.push(consumers);
   const api = await startApiServer();
   parts.push(api);
-  process.stderr.write(banner(api.url));
+  process.stderr.write(banner(api.url, api.metricsUrl, consumers.url));
+  const failures = parts.flatMap((part) => (part.failure ? [part.failure] : []));
   return {
+    failure: failures.length > 0 ? Promise.race(failures) : undefined,
     async stop() {
       // API first (no new work), then the consumers and the worker drain
       for (const part of parts.reverse()) await part.stop();

@@ -64,6 +64,8 @@ export interface GroupConsumerStats {
   deadLettered: number;
   /** handler failures thrown back to kafkajs for a retry */
   retried: number;
+  /** 1 while the last record this group tried failed and waits for its retry; 0 once one succeeds */
+  retrying: number;
   /** consumers rebuilt after a CRASH that kafkajs would not restart */
   rebuilds: number;
 }
@@ -71,6 +73,9 @@ export interface GroupConsumerStats {
 export interface GroupConsumer {
   readonly groupId: string;
   readonly stats: Readonly<GroupConsumerStats>;
+  readonly topics: readonly string[];
+  /** whether a consumer is joined to the group now (false while crashed and waiting for a rebuild) */
+  isJoined(): boolean;
   /** resolves once the current consumer has joined its group (after a start or a rebuild) */
   joined(): Promise<void>;
   stop(): Promise<void>;
@@ -107,7 +112,8 @@ export async function startGroupConsumer(options: GroupConsumerOptions): Promise
   const { kafka, groupId, topics, handle, dlqProducer } = options;
   const log = options.log.child({ group: groupId });
   const delays = options.rebuildDelayMs ?? { initial: 1_000, max: 30_000 };
-  const stats: GroupConsumerStats = { handled: 0, deadLettered: 0, retried: 0, rebuilds: 0 };
+  const stats: GroupConsumerStats = { handled: 0, deadLettered: 0, retried: 0, retrying: 0, rebuilds: 0 };
+  let joinedNow = false;
 
   let current: Consumer | undefined;
   let stopping = false;
@@ -143,6 +149,7 @@ export async function startGroupConsumer(options: GroupConsumerOptions): Promise
       ],
     });
     stats.deadLettered += 1;
+    stats.retrying = 0;
     log.warn({ ...origin, key: message.key?.toString(), error: reason }, 'message dead-lettered');
   }
 
@@ -160,11 +167,13 @@ export async function startGroupConsumer(options: GroupConsumerOptions): Promise
     } catch (err) {
       if (isPoison(err)) return deadLetter(message, origin, err);
       stats.retried += 1;
+      stats.retrying = 1;
       // thrown back: kafkajs does not resolve this offset, re-fetches from it and retries
       log.warn({ ...origin, event_id: delivered.event.event_id, err }, 'effect failed; the message will be retried');
       throw err;
     }
     stats.handled += 1;
+    stats.retrying = 0;
     failedRebuilds = 0;
   }
 
@@ -206,6 +215,7 @@ export async function startGroupConsumer(options: GroupConsumerOptions): Promise
           consumer.seek({ topic, partition, offset });
         }
       }
+      joinedNow = true;
       joinedOnce.resolve();
     });
     consumer.on(consumer.events.CRASH, ({ payload }) => {
@@ -217,6 +227,7 @@ export async function startGroupConsumer(options: GroupConsumerOptions): Promise
       // kafkajs has already disconnected this consumer and will not touch it again
       log.error({ err: payload.error }, 'consumer crashed and kafkajs will not restart it');
       current = undefined;
+      joinedNow = false;
       newJoinSignal();
       scheduleRebuild();
     });
@@ -251,9 +262,12 @@ export async function startGroupConsumer(options: GroupConsumerOptions): Promise
   return {
     groupId,
     stats,
+    topics,
+    isJoined: () => joinedNow && current !== undefined,
     joined: () => joinedOnce.promise,
     async stop() {
       stopping = true;
+      joinedNow = false;
       clearTimeout(rebuildTimer);
       const consumer = current;
       current = undefined;

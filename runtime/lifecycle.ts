@@ -21,6 +21,12 @@ function configOrExit(name: string): void {
 
 export interface Stoppable {
   stop(): Promise<void>;
+  /**
+   * Settles with the error when the component dies on its own (e.g. the Temporal worker fails
+   * fatally); never settles otherwise. The process then stops the rest and exits 1, so a supervisor
+   * (systemd, Docker's restart policy, Kubernetes) restarts it instead of a live process doing nothing.
+   */
+  failure?: Promise<Error>;
 }
 
 export function runUntilSignal(name: string, start: () => Promise<Stoppable>): void {
@@ -54,6 +60,14 @@ export function runUntilSignal(name: string, start: () => Promise<Stoppable>): v
     .then((component) => {
       running = component;
       if (stopping) void component.stop();
+      void component.failure?.then(async (err) => {
+        if (stopping) return;
+        stopping = true;
+        log.fatal({ err }, 'a component failed; stopping and exiting with status 1');
+        setTimeout(() => process.exit(1), 30_000).unref();
+        await component.stop().catch((stopErr: unknown) => log.error({ err: stopErr }, 'error while stopping'));
+        process.exit(1);
+      });
     })
     .catch((err: unknown) => {
       if (err instanceof ConfigError) {

@@ -68,12 +68,22 @@ export async function startWorker(tuning: WorkerTuning = {}): Promise<Stoppable 
     ...tuning,
     shutdownGraceTime: WORKER_SHUTDOWN_GRACE_MS,
   });
+  let stopRequested = false;
   const running = worker.run();
-  running.catch((err: unknown) => log.fatal({ err }, 'worker stopped with an error'));
+  // run() ends only after shutdown() was asked for, unless the worker failed (core gave up polling,
+  // a workflow thread died, …): then the process must not live on without a worker
+  const failure = new Promise<Error>((resolve) => {
+    running.then(
+      () => !stopRequested && resolve(new Error('the Temporal worker stopped without being asked to')),
+      (err: unknown) => !stopRequested && resolve(err instanceof Error ? err : new Error(String(err))),
+    );
+  });
   log.info({ taskQueue: temporal.taskQueue, namespace: temporal.namespace }, 'worker running');
   return {
     worker,
+    failure,
     async stop() {
+      stopRequested = true;
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await running.catch(() => undefined);
       await connection.close();

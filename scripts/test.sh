@@ -42,6 +42,10 @@ trap stop_stack EXIT
 
 npx --no-install tsx stack/cli.ts up
 
+# the Docker Compose CLI that test/unit/compose.test.ts validates docker-compose.yml with (built
+# once from the Go module proxy into ~/.cache/sales-saga; a few minutes the first time)
+npx --no-install tsx stack/cli.ts docker-compose >/dev/null
+
 echo "[test] typecheck and lint" >&2
 npx --no-install tsc --noEmit
 npx --no-install eslint .

@@ -97,6 +97,22 @@ const envSchema = z.object({
   /** signs unsubscribe links; unset: derived from JWT_SECRET (production already refuses its default) */
   UNSUBSCRIBE_SECRET: z.string().min(32, 'UNSUBSCRIBE_SECRET must be at least 32 characters').optional(),
   UNSUBSCRIBE_TTL_DAYS: z.coerce.number().int().min(1).default(365),
+  // money and stock rules (api/services/sales.ts), abuse limits, and how operations data is exposed
+  /** the largest discount (percent) sales staff may grant; admins may grant any */
+  MAX_STAFF_DISCOUNT_PERCENT: z.coerce.number().min(0).max(100).default(50),
+  /** a customer's own reservations: open (RESERVED) sales at once, and units of one product across them */
+  MAX_OPEN_RESERVATIONS_PER_CUSTOMER: z.coerce.number().int().min(1).default(5),
+  MAX_RESERVED_UNITS_PER_PRODUCT: z.coerce.number().int().min(1).default(10),
+  /** writes (POST /sales, follows, POST /send_notification) per user per minute; 0 turns the limit off */
+  WRITE_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(300),
+  /** when set, /metrics answers only `Authorization: Bearer <METRICS_TOKEN>` */
+  METRICS_TOKEN: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').optional()), // empty: unset (compose passes it through)
+  /** when set, the API serves /metrics on this port (on HOST) instead of its public port */
+  METRICS_PORT: port.optional(),
+  /** the consumers process's /healthz, /readyz and /metrics (bin/consumers.ts; 0 picks a free port) */
+  CONSUMERS_HEALTH_PORT: port.default(3001),
+  /** consumers: processed_events rows older than this are pruned (redeliveries come within minutes) */
+  PROCESSED_EVENTS_RETENTION_DAYS: z.coerce.number().int().min(1).default(30),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -171,6 +187,9 @@ export interface StreamSettings {
   maxPerProcess: number;
   maxBufferedBytes: number;
   userRecheckMs: number;
+  rules: { maxStaffDiscountPercent: number; maxOpenReservationsPerCustomer: number; maxReservedUnitsPerProduct: number; writeRateLimitPerMinute: number };
+  metrics: { token?: string; port?: number };
+  consumers: { healthPort: number; processedEventsRetentionDays: number };
 }
 
 /** Thrown for configuration a human must fix; its message is one line that says how. */
@@ -345,6 +364,14 @@ function mailConfig(env: Env): MailConfig {
     // a key of its own, so an unsubscribe token can never pass as a login token (and vice versa)
     unsubscribeSecret: env.UNSUBSCRIBE_SECRET ?? createHmac('sha256', env.JWT_SECRET).update('unsubscribe-links').digest('base64url'),
     unsubscribeTtlSeconds: env.UNSUBSCRIBE_TTL_DAYS * 24 * 3600,
+    rules: {
+      maxStaffDiscountPercent: env.MAX_STAFF_DISCOUNT_PERCENT,
+      maxOpenReservationsPerCustomer: env.MAX_OPEN_RESERVATIONS_PER_CUSTOMER,
+      maxReservedUnitsPerProduct: env.MAX_RESERVED_UNITS_PER_PRODUCT,
+      writeRateLimitPerMinute: env.WRITE_RATE_LIMIT_PER_MINUTE,
+    },
+    metrics: { token: env.METRICS_TOKEN, port: env.METRICS_PORT },
+    consumers: { healthPort: env.CONSUMERS_HEALTH_PORT, processedEventsRetentionDays: env.PROCESSED_EVENTS_RETENTION_DAYS },
   };
 }
 

@@ -13,6 +13,7 @@ import type { Dependencies } from '../dependencies';
 import { jsonResponse, openapi, problemResponse, secured } from '../openapi';
 import { followProduct, listFollows, unfollowProduct } from '../services/follows';
 import { parseParams } from '../validate';
+import { writeLimiter } from '../write-limit';
 
 const params = z.object({ id: z.string().min(1).max(64).openapi({ example: '1' }) });
 
@@ -41,13 +42,14 @@ openapi.registerPath({
     200: jsonResponse('Already following', followSchema),
     401: problemResponse('Not authenticated'),
     404: problemResponse('No such product'),
+    429: problemResponse('More than WRITE_RATE_LIMIT_PER_MINUTE writes this minute (see Retry-After)'),
   },
 });
 openapi.registerPath({
   method: 'delete', path: '/products/{id}/follow', tags: ['notifications'], security: secured,
   summary: 'Stop following a product (idempotent)',
   request: { params },
-  responses: { 204: { description: 'Not following (any more)' }, 401: problemResponse('Not authenticated') },
+  responses: { 204: { description: 'Not following (any more)' }, 401: problemResponse('Not authenticated'), 429: problemResponse('More than WRITE_RATE_LIMIT_PER_MINUTE writes this minute (see Retry-After)') },
 });
 openapi.registerPath({
   method: 'get', path: '/me/follows', tags: ['notifications'], security: secured,
@@ -57,14 +59,15 @@ openapi.registerPath({
 
 export function followRoutes(deps: Dependencies): Router {
   const router = Router();
+  const limitWrites = writeLimiter();
 
-  router.post('/products/:id/follow', authenticate, async (req, res) => {
+  router.post('/products/:id/follow', authenticate, limitWrites, async (req, res) => {
     const { id } = parseParams(params, req);
     const { created, follow } = await followProduct(deps.db, currentUser(res).id, id);
     res.status(created ? 201 : 200).json(follow);
   });
 
-  router.delete('/products/:id/follow', authenticate, async (req, res) => {
+  router.delete('/products/:id/follow', authenticate, limitWrites, async (req, res) => {
     const { id } = parseParams(params, req);
     await unfollowProduct(deps.db, currentUser(res).id, id);
     res.status(204).end();

@@ -1,17 +1,17 @@
 /** The sale lifecycle (seed 004's shapes) over the saga: thin handlers, logic in services/. */
 import { Router } from 'express';
 import { z } from 'zod';
-import { AppError } from '../../shared/errors';
 import { authenticate, requireRole } from '../auth/middleware';
 import { currentUser } from '../auth/types';
 import type { Dependencies } from '../dependencies';
 import { jsonResponse, openapi, problemResponse, secured } from '../openapi';
 import { listSales, salesSummary } from '../services/sale-queries';
 import { changeSaleStatus, createSale, getSale } from '../services/sales';
-import { parseBody, parseParams, parseQuery } from '../validate';
+import { writeLimiter } from '../write-limit';
+import { idempotencyKeySchema, parseBody, parseIdempotencyKey, parseParams, parseQuery } from '../validate';
 import { createSaleBody, dateRange, listSalesQuery, saleIdParams, salePageSchema, saleSchema, statusChangeBody, summaryQuery, summarySchema } from './sale-schemas';
 
-const idempotencyKey = z.string().min(1).max(200).regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces');
+const idempotencyKey = idempotencyKeySchema;
 
 openapi.registerPath({
   method: 'post', path: '/sales', tags: ['sales'], security: secured,
@@ -20,8 +20,10 @@ openapi.registerPath({
   responses: {
     201: jsonResponse('Reserved; `expiresAt` says until when', saleSchema),
     400: problemResponse('Invalid body'), 401: problemResponse('Not authenticated'),
-    409: problemResponse('Insufficient stock; `shortages` lists the items'),
+    403: problemResponse('A discount from a customer, or above MAX_STAFF_DISCOUNT_PERCENT from sales staff (`limit`, `max`)'),
+    409: problemResponse('Insufficient stock (`shortages` lists the items), or a customer reservation limit reached (`limit` names the setting, `max` its value)'),
     422: problemResponse('Unknown product, Idempotency-Key reused with another body, or a total larger than a sale can record'),
+    429: problemResponse('More than WRITE_RATE_LIMIT_PER_MINUTE writes this minute (see Retry-After)'),
   },
 });
 openapi.registerPath({
@@ -51,13 +53,11 @@ openapi.registerPath({
 
 export function saleRoutes(deps: Dependencies): Router {
   const router = Router();
+  const limitWrites = writeLimiter();
 
-  router.post('/sales', authenticate, async (req, res) => {
+  router.post('/sales', authenticate, limitWrites, async (req, res) => {
     const body = parseBody(createSaleBody, req);
-    const key = req.get('Idempotency-Key');
-    const parsedKey = key === undefined ? undefined : idempotencyKey.safeParse(key);
-    if (parsedKey && !parsedKey.success) throw AppError.badRequest('Idempotency-Key header must be 1–200 printable ASCII characters without spaces');
-    const sale = await createSale(deps, currentUser(res), body, parsedKey?.data);
+    const sale = await createSale(deps, currentUser(res), body, parseIdempotencyKey(req));
     res.status(201).location(`/sales/${sale.id}`).json(sale);
   });
 

@@ -9,11 +9,13 @@ import { AppError } from '../../shared/errors';
 import { inventoryMessage } from '../../shared/events';
 import { canonicalReportedStatus } from '../../shared/reported-status';
 import { authenticate, requireRole } from '../auth/middleware';
+import { currentUser } from '../auth/types';
 import type { Dependencies } from '../dependencies';
 import { jsonResponse, openapi, problemResponse, secured } from '../openapi';
 import { getProduct } from '../services/products';
-import { changeStock } from '../services/stock-changes';
-import { parseBody, parseParams } from '../validate';
+import { changeStock, stockRequestId } from '../services/stock-changes';
+import { idempotencyKeySchema, parseBody, parseIdempotencyKey, parseParams } from '../validate';
+import { writeLimiter } from '../write-limit';
 
 const stockChangeBody = z
   .discriminatedUnion('kind', [
@@ -39,10 +41,10 @@ const params = z.object({ id: z.string().min(1).max(64) });
 openapi.registerPath({
   method: 'patch', path: '/products/{id}/stock', tags: ['products'], security: secured,
   summary: 'Restock or adjust a product (admin, sales); runs through Temporal and publishes an inventory event',
-  request: { params, body: { required: true, content: { 'application/json': { schema: stockChangeBody } } } },
+  request: { params, headers: z.object({ 'Idempotency-Key': idempotencyKeySchema.optional() }), body: { required: true, content: { 'application/json': { schema: stockChangeBody } } } },
   responses: {
     200: jsonResponse('The product after the change', z.object({}).passthrough()),
-    400: problemResponse('Invalid body'), 401: problemResponse('Not authenticated'), 403: problemResponse('Customers cannot'),
+    400: problemResponse('Invalid body or Idempotency-Key'), 401: problemResponse('Not authenticated'), 403: problemResponse('Customers cannot'),
     404: problemResponse('No such product'), 409: problemResponse('Would leave fewer units on hand than reserved'),
     422: problemResponse('The result cannot be stored (e.g. more units on hand than the largest count the shop records)'),
   },
@@ -54,21 +56,24 @@ openapi.registerPath({
   responses: {
     202: jsonResponse('Published', z.object({ event_id: z.string(), topic: z.string() })),
     400: problemResponse('Invalid body'), 401: problemResponse('Not authenticated'), 403: problemResponse('Customers cannot'), 404: problemResponse('No such product'),
+    429: problemResponse('More than WRITE_RATE_LIMIT_PER_MINUTE writes this minute (see Retry-After)'),
   },
 });
 
 export function stockRoutes(deps: Dependencies): Router {
   const router = Router();
+  const limitWrites = writeLimiter();
 
   router.patch('/products/:id/stock', authenticate, requireRole('admin', 'sales'), async (req, res) => {
     const { id } = parseParams(params, req);
     const change = parseBody(stockChangeBody, req);
     await getProduct(deps.db, id); // 404 before starting a workflow for nothing
-    await changeStock(deps.temporal, { productId: id, kind: change.kind, quantity: change.quantity, reason: change.reason, requestId: req.get('Idempotency-Key') ?? randomUUID() });
+    const requestId = stockRequestId(currentUser(res), parseIdempotencyKey(req));
+    await changeStock(deps.temporal, { productId: id, kind: change.kind, quantity: change.quantity, reason: change.reason, requestId });
     res.json(await getProduct(deps.db, id));
   });
 
-  router.post('/send_notification', authenticate, requireRole('admin', 'sales'), async (req, res) => {
+  router.post('/send_notification', authenticate, requireRole('admin', 'sales'), limitWrites, async (req, res) => {
     const body = parseBody(sendNotificationBody, req);
     const product: { version: string } | undefined = await deps.db('inventory').where({ product_id: body.product_id }).first('version');
     if (!product) throw AppError.notFound(`product '${body.product_id}' does not exist`);

@@ -33,19 +33,25 @@ export interface SalesSummary {
 }
 
 /**
- * Count and revenue by status come from the sales table. Top products come from the analytics
- * consumer's per-product daily table (consumers/analytics), the read model seed 004 describes.
+ * Count and revenue by status come from the sales table, each status counted on the date it was
+ * reached (RESERVED: created_at of the sales still reserved; COMPLETED: completed_at; CANCELLED:
+ * cancelled_at), so a sale completed today counts today whenever it was reserved. Revenue is money
+ * taken: completed sales only. Top products come from the analytics consumer's per-product daily
+ * table (consumers/analytics), the read model seed 004 describes.
  */
 export async function salesSummary(db: Knex, range: { from?: Date; to?: Date }): Promise<SalesSummary> {
-  const byStatusRows: { status: string; count: string; revenue: string | null }[] = await db('sales')
-    .where((q) => {
-      if (range.from) q.where('created_at', '>=', range.from);
-      if (range.to) q.where('created_at', '<', range.to);
-    })
-    .groupBy('status')
-    .select('status', db.raw('count(*) as count'), db.raw('sum(total) as revenue'));
-  const byStatus: SalesSummary['byStatus'] = { RESERVED: { count: 0, revenue: 0 }, COMPLETED: { count: 0, revenue: 0 }, CANCELLED: { count: 0, revenue: 0 } };
-  for (const r of byStatusRows) byStatus[r.status] = { count: Number(r.count), revenue: Number(r.revenue ?? 0) };
+  const reachedAt = { RESERVED: 'created_at', COMPLETED: 'completed_at', CANCELLED: 'cancelled_at' } as const;
+  const byStatus: SalesSummary['byStatus'] = {};
+  for (const [status, column] of Object.entries(reachedAt)) {
+    const row: { count: string; revenue: string | null } = await db('sales')
+      .where({ status })
+      .where((q) => {
+        if (range.from) q.where(column, '>=', range.from);
+        if (range.to) q.where(column, '<', range.to);
+      })
+      .first(db.raw('count(*) as count'), db.raw('sum(total) as revenue'));
+    byStatus[status] = { count: Number(row.count), revenue: status === 'COMPLETED' ? Number(row.revenue ?? 0) : 0 };
+  }
   return { from: range.from?.toISOString() ?? null, to: range.to?.toISOString() ?? null, byStatus, topProducts: await topProducts(db, range) };
 }
 

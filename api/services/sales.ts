@@ -17,6 +17,7 @@ import { FAILURE, saleWorkflowId, type ReserveRequest, type SaleView, type Statu
 import { changeStatusUpdate, reserveUpdate } from '../../workflows/definitions';
 import type { saleWorkflow } from '../../workflows/sale';
 import { isStaff, type AuthUser } from '../auth/types';
+import { assertMayGrantDiscount, assertWithinReservationLimits } from './sale-rules';
 import { applicationFailureIn } from './temporal-failures';
 
 export interface CreateSaleBody {
@@ -70,7 +71,11 @@ export async function createSale(deps: { db: Knex; temporal: Client }, user: Aut
   const customerEmail = isStaff(user) ? body.customerEmail?.toLowerCase() : user.email;
   if (!customerName || !customerEmail) throw AppError.badRequest('customerName and customerEmail are required when staff create a sale');
 
+  assertMayGrantDiscount(user, body.discount);
   const saleId = saleIdFor(user, idempotencyKey);
+  // a retry of a sale that exists is answered below whatever the limits say now
+  const retried = idempotencyKey !== undefined && (await findSale(deps.db, saleId)) !== undefined;
+  if (!retried) await assertWithinReservationLimits(deps.db, user, body.items);
   const requestHash = hashRequest(body);
   const request: ReserveRequest = {
     saleId,
@@ -136,7 +141,7 @@ export async function changeSaleStatus(deps: { db: Knex; temporal: Client }, use
     throw AppError.conflict(`cannot ${verb(change.status)} a ${sale.status.toLowerCase()} sale`, { currentStatus: sale.status });
   }
   try {
-    return await deps.temporal.workflow.getHandle(saleWorkflowId(saleId)).executeUpdate(changeStatusUpdate, { args: [change] });
+    return publicSale(await deps.temporal.workflow.getHandle(saleWorkflowId(saleId)).executeUpdate(changeStatusUpdate, { args: [change] }));
   } catch (err) {
     const problem = businessProblem(err);
     if (problem) throw problem;

@@ -2,11 +2,13 @@
  * Stock changes requested through the API (restock, adjust) run as a Temporal workflow like every
  * other stock change, so the ledger write and the inventory event are retried until both happen.
  */
+import { createHash, randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { getConfig } from '../../shared/config';
 import { AppError } from '../../shared/errors';
 import { FAILURE, stockWorkflowId } from '../../shared/sale-types';
 import type { stockChangeWorkflow } from '../../workflows/stock';
+import type { AuthUser } from '../auth/types';
 import { applicationFailureIn } from './temporal-failures';
 
 export interface StockChangeInput {
@@ -14,8 +16,18 @@ export interface StockChangeInput {
   kind: 'restock' | 'adjust';
   quantity: number;
   reason?: string;
-  /** caller's Idempotency-Key or a fresh id; the same key never changes stock twice */
+  /** see stockRequestId; the same id never changes stock twice */
   requestId: string;
+}
+
+/**
+ * The request's id: from the caller's Idempotency-Key scoped to the caller (as POST /sales does),
+ * so the same key from two people is two changes, and the same key from one person is one change;
+ * a fresh id without a key.
+ */
+export function stockRequestId(user: AuthUser, idempotencyKey: string | undefined): string {
+  if (!idempotencyKey) return randomUUID();
+  return createHash('sha256').update(`${user.id}\0${idempotencyKey}`).digest('hex').slice(0, 32);
 }
 
 export async function changeStock(temporal: Client, input: StockChangeInput): Promise<void> {

@@ -121,3 +121,17 @@ test('an expired session goes back to the login form and says so', async () => {
 
   expect(unexpectedProblems(problems, [401])).toEqual([]);
 });
+
+test('customers get no link to the Temporal Web UI (it has no login and lists every customer)', async () => {
+  const productId = await createProduct(env.db, 5);
+  const sale = await reserve(productId, 1);
+  const { page, problems } = await env.newPage();
+  await page.goto(env.url);
+  await logIn(page, customer);
+  // the positive marker: the customer's own sale is on screen, with its actions
+  const row = page.locator(`li[data-sale-id="${sale.id}"]`);
+  await row.getByRole('button', { name: /^Cancel sale/ }).waitFor();
+  expect(await row.locator('a.saga').count()).toBe(0);
+  expect(await page.getByRole('link', { name: /Temporal/ }).count()).toBe(0);
+  expect(unexpectedProblems(problems, [])).toEqual([]);
+});

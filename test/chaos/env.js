@@ -21,6 +21,13 @@ const chaosEnv = {
   // first wave of ~200 sagas takes on a busy 2-core machine (so they are all in flight when the fault hits)
   RESERVATION_TTL_SECONDS: process.env.CHAOS_RESERVATION_TTL_SECONDS || '50',
   LOG_LEVEL: process.env.CHAOS_LOG_LEVEL || 'warn',
+  // the load is one staff member and one customer creating ~240 sagas in seconds: the abuse limits
+  // (issue #12, tested in test/integration) would refuse most of it
+  WRITE_RATE_LIMIT_PER_MINUTE: '0',
+  MAX_OPEN_RESERVATIONS_PER_CUSTOMER: '100000',
+  MAX_RESERVED_UNITS_PER_PRODUCT: '100000',
+  // the consumers process's health port: a free one, apart from a running `npm start`'s 3001
+  CONSUMERS_HEALTH_PORT: '0',
 };
 
 // Settings that would point the suite at external (or the shared) servers are dropped: the suite

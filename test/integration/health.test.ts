@@ -33,7 +33,9 @@ test('/readyz is 503 and names the server that does not answer', async () => {
   const res = await request(app).get('/readyz');
   expect(res.status).toBe(503);
   expect(res.body.detail).toBe('not answering: kafka');
-  expect(res.body.checks.kafka).toEqual({ status: 'down', error: 'connect ECONNREFUSED 127.0.0.1:1' });
+  expect(res.body.checks.kafka).toEqual({ status: 'down' });
+  // the server's raw error (addresses, driver internals) is logged, not shown to whoever probes
+  expect(res.text).not.toMatch(/ECONNREFUSED|127\.0\.0\.1/);
   expect(res.body.checks.postgres.status).toBe('up');
 });
 

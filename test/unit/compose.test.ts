@@ -1,30 +1,35 @@
 /**
  * docker-compose.yml cannot be run on the build machines (no Docker engine), so this test is what
- * keeps it honest: it parses the file and checks it against the app it starts — the services and
- * ports the README promises, the entry points, and above all that every environment variable
- * handed to the app is one shared/config.ts actually reads (a misspelt name would be silently
- * ignored and the app would fall back to its local-stack defaults).
+ * keeps it honest. The file is loaded by the real Docker Compose CLI (`docker-compose config`, which
+ * interpolates, merges the `<<:` anchors, validates against the Compose schema and renders JSON
+ * without an engine; built once into ~/.cache/sales-saga by stack/docker-compose-tool.ts) with the
+ * documented .env.example, and the rendered result is checked against the app it starts: services,
+ * ports (127.0.0.1 only), health checks, restart policies, the dependency graph, the entry points,
+ * and that every environment variable handed to the app is one shared/config.ts reads and accepts.
  */
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parse } from 'yaml';
+import { parseConfig } from '../../shared/config';
 import { SEARCH_ATTRIBUTE_TYPES } from '../../shared/search-attributes';
+import { dockerComposeBinary } from '../../stack/docker-compose-tool';
 
 const root = path.resolve(__dirname, '../..');
-const composeText = readFileSync(path.resolve(__dirname, '../../docker-compose.yml'), 'utf8');
 const dockerfileText = readFileSync(path.join(root, 'Dockerfile'), 'utf8');
 const configText = readFileSync(path.join(root, 'shared/config.ts'), 'utf8');
 
 interface Service {
   image?: string;
-  build?: string | { context?: string; dockerfile?: string };
-  command?: string | string[];
-  entrypoint?: string | string[];
-  environment?: Record<string, string | number | boolean | null> | string[];
-  ports?: Array<string | number | { published?: string | number; target?: number }>;
-  volumes?: Array<string | { type?: string; source?: string; target?: string }>;
-  depends_on?: string[] | Record<string, { condition?: string }>;
-  healthcheck?: { test?: string | string[] };
+  build?: { context?: string; dockerfile?: string };
+  command?: string[] | null;
+  entrypoint?: string[] | null;
+  environment?: Record<string, string | null>;
+  ports?: { host_ip?: string; published?: string; target?: number }[];
+  volumes?: { type?: string; source?: string; target?: string }[];
+  depends_on?: Record<string, { condition?: string }>;
+  healthcheck?: { test?: string[]; disable?: boolean };
+  restart?: string;
+  user?: string;
 }
 
 interface Compose {
@@ -32,9 +37,20 @@ interface Compose {
   volumes?: Record<string, unknown>;
 }
 
-// `merge: true`: the app services share their settings through `<<: *app` merge keys, which
-// Compose understands but YAML 1.2 (the parser's default) treats as an ordinary key.
-const compose = parse(composeText, { merge: true }) as Compose;
+/** `docker-compose config` with the given env file; the JSON it renders, or its error output. */
+function render(envFile: string): { status: number | null; json?: Compose; stderr: string } {
+  const run = spawnSync(dockerComposeBinary(), ['-f', path.join(root, 'docker-compose.yml'), '--env-file', envFile, 'config', '--format', 'json'], {
+    cwd: root,
+    encoding: 'utf8',
+    // only what the env file says: a developer's own shell variables must not fill the gaps
+    env: { PATH: process.env.PATH, HOME: process.env.HOME },
+  });
+  return { status: run.status, json: run.status === 0 ? (JSON.parse(run.stdout) as Compose) : undefined, stderr: run.stderr };
+}
+
+const rendered = render(path.join(root, '.env.example'));
+if (!rendered.json) throw new Error(`docker-compose config failed:\n${rendered.stderr}`);
+const compose = rendered.json;
 const services = compose.services;
 
 const APP_SERVICES = ['migrate', 'api', 'worker', 'consumers'] as const;
@@ -60,31 +76,16 @@ function service(name: string): Service {
   return s;
 }
 
-/** Compose accepts `environment` as a map or as a list of NAME=value strings. */
 function envOf(s: Service): Record<string, string> {
-  const env = s.environment ?? {};
-  if (Array.isArray(env)) {
-    return Object.fromEntries(
-      env.map((entry) => {
-        const eq = entry.indexOf('=');
-        return eq < 0 ? [entry, ''] : [entry.slice(0, eq), entry.slice(eq + 1)];
-      }),
-    );
-  }
-  return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v == null ? '' : String(v)]));
+  return Object.fromEntries(Object.entries(s.environment ?? {}).map(([k, v]) => [k, v ?? '']));
 }
 
-/** Host ports a service publishes, from "host:container", "ip:host:container" or long syntax. */
 function publishedPorts(s: Service): number[] {
-  return (s.ports ?? []).map((p) => {
-    if (typeof p === 'object') return Number(p.published ?? p.target);
-    const parts = String(p).split('/')[0]!.split(':');
-    return Number(parts.length >= 2 ? parts[parts.length - 2] : parts[0]);
-  });
+  return (s.ports ?? []).map((p) => Number(p.published ?? p.target));
 }
 
 function commandText(s: Service): string {
-  return Array.isArray(s.command) ? s.command.join(' ') : (s.command ?? '');
+  return (s.command ?? []).join(' ');
 }
 
 describe('docker-compose.yml', () => {
@@ -135,19 +136,14 @@ describe('docker-compose.yml', () => {
       expect(cmd).toContain(`--search-attribute ${name}=${type}`);
     }
     expect(cmd).toContain('frontend.enableExecuteMultiOperation=true');
-    expect(JSON.stringify(t.volumes)).toContain(':/data');
+    expect(t.volumes).toEqual([expect.objectContaining({ type: 'volume', source: 'temporal-data', target: '/data' })]);
   });
 
   describe.each(APP_SERVICES)('app service %s', (name) => {
     const s = service(name);
 
     it('is built from the repo Dockerfile', () => {
-      const build = s.build;
-      expect(build).toBeDefined();
-      const context = typeof build === 'string' ? build : build?.context;
-      const dockerfile = typeof build === 'string' ? 'Dockerfile' : (build?.dockerfile ?? 'Dockerfile');
-      expect(context).toBe('.');
-      expect(dockerfile).toBe('Dockerfile');
+      expect(s.build).toEqual({ context: root, dockerfile: 'Dockerfile' });
     });
 
     it(`runs ${ENTRY_POINTS[name]}`, () => {
@@ -174,25 +170,69 @@ describe('docker-compose.yml', () => {
     });
   });
 
-  it('starts the app only after migrations succeeded and Temporal is up', () => {
-    const migrateDeps = service('migrate').depends_on as Record<string, { condition?: string }>;
-    expect(migrateDeps.postgres?.condition).toBe('service_healthy');
-    expect(migrateDeps.redpanda?.condition).toBe('service_healthy');
-    const apiDeps = service('api').depends_on as Record<string, { condition?: string }>;
-    expect(apiDeps.migrate?.condition).toBe('service_completed_successfully');
-    expect(['service_started', 'service_healthy']).toContain(apiDeps.temporal?.condition);
+  it('passes the app an environment config.ts accepts, in production mode', () => {
+    for (const name of APP_SERVICES) {
+      const cfg = parseConfig(envOf(service(name)));
+      expect({ name, env: cfg.env, seed: cfg.demo.seed, metricsOnOwnPort: cfg.metrics.port }).toEqual({ name, env: 'production', seed: false, metricsOnOwnPort: 9100 });
+    }
+  });
+
+  it('takes its secrets from .env and stops, naming the variable, when one is missing', () => {
+    const example = Object.fromEntries(
+      readFileSync(path.join(root, '.env.example'), 'utf8').split('\n').filter((l) => /^[A-Z_]+=/.test(l)).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+    );
+    expect(Object.keys(example)).toEqual(expect.arrayContaining(['POSTGRES_PASSWORD', 'JWT_SECRET']));
+    expect(envOf(service('postgres')).POSTGRES_PASSWORD).toBe(example.POSTGRES_PASSWORD);
+    expect(envOf(service('api')).JWT_SECRET).toBe(example.JWT_SECRET);
+    expect(new URL(envOf(service('api')).DATABASE_URL!).password).toBe(example.POSTGRES_PASSWORD);
+
+    const withoutEnv = render('/dev/null');
+    expect(withoutEnv.status).not.toBe(0);
+    expect(withoutEnv.stderr).toMatch(/required variable (POSTGRES_PASSWORD|JWT_SECRET) is missing a value: set \1 in \.env/);
+  });
+
+  it('publishes ports on 127.0.0.1 only', () => {
+    const published = Object.entries(services).flatMap(([name, s]) => (s.ports ?? []).map((p) => ({ name, port: p.published, hostIp: p.host_ip })));
+    expect(published.length).toBeGreaterThan(0);
+    for (const p of published) expect(p).toEqual({ ...p, hostIp: '127.0.0.1' });
+  });
+
+  it('gives every service a restart policy and every long-running one a health check', () => {
+    for (const [name, s] of Object.entries(services)) {
+      expect({ name, restart: s.restart }).toEqual({ name, restart: name === 'migrate' ? 'on-failure:5' : 'unless-stopped' });
+      // migrate is a one-shot: the others wait for its successful exit, not for its health
+      if (name !== 'migrate') expect({ name, disabled: s.healthcheck?.disable ?? false, hasTest: (s.healthcheck?.test?.length ?? 0) > 1 }).toEqual({ name, disabled: false, hasTest: true });
+    }
+  });
+
+  // What each process talks to (bin/*.ts preflight): it must wait until that server is healthy.
+  const NEEDS: Record<string, string[]> = {
+    migrate: ['postgres', 'redpanda', 'temporal'],
+    api: ['postgres', 'redpanda', 'temporal'],
+    worker: ['postgres', 'redpanda', 'temporal'],
+    consumers: ['postgres', 'redpanda'],
+    'redpanda-console': ['redpanda'],
+  };
+
+  it('makes every service that needs PostgreSQL, Kafka or Temporal wait for it to be healthy', () => {
+    for (const [name, needs] of Object.entries(NEEDS)) {
+      const deps = service(name).depends_on ?? {};
+      for (const server of needs) expect({ name, server, condition: deps[server]?.condition }).toEqual({ name, server, condition: 'service_healthy' });
+    }
+    for (const name of ['api', 'worker', 'consumers']) {
+      expect(service(name).depends_on?.migrate?.condition).toBe('service_completed_successfully');
+    }
     expect(publishedPorts(service('api'))).toContain(3000);
   });
 
   it('is internally consistent: dependencies and named volumes exist', () => {
     const declaredVolumes = new Set(Object.keys(compose.volumes ?? {}));
     for (const [name, s] of Object.entries(services)) {
-      const deps = Array.isArray(s.depends_on) ? s.depends_on : Object.keys(s.depends_on ?? {});
+      const deps = Object.keys(s.depends_on ?? {});
       for (const dep of deps) expect({ service: name, dependsOn: dep, exists: dep in services }).toMatchObject({ exists: true });
       for (const v of s.volumes ?? []) {
-        const source = typeof v === 'string' ? v.split(':')[0]! : (v.source ?? '');
-        // Named volumes only (bind mounts start with . or /).
-        if (source && !source.startsWith('.') && !source.startsWith('/')) {
+        const source = v.source ?? '';
+        if (v.type === 'volume') {
           expect({ service: name, volume: source, declared: declaredVolumes.has(source) }).toMatchObject({ declared: true });
         }
       }
@@ -201,15 +241,27 @@ describe('docker-compose.yml', () => {
 });
 
 describe('Dockerfile', () => {
-  it('builds on Node 20', () => {
-    const from = dockerfileText.match(/^FROM\s+(\S+)/m)?.[1];
-    expect(from).toMatch(/^node:20([-.]|$)/);
+  const stages = dockerfileText.split(/^FROM /m).slice(1);
+  const final = stages[stages.length - 1]!;
+
+  it('builds on Node 20, in stages', () => {
+    expect(dockerfileText).toMatch(/^ARG NODE_IMAGE=node:20([-.]|$)/m);
+    expect(stages.length).toBeGreaterThanOrEqual(2);
   });
 
-  it('installs from the lockfile and runs unprivileged, serving the API by default', () => {
-    expect(dockerfileText).toMatch(/^RUN npm ci\b/m);
-    expect(dockerfileText).toMatch(/^USER node$/m);
-    expect(dockerfileText).toMatch(/^EXPOSE 3000$/m);
-    expect(dockerfileText).toMatch(/^CMD .*bin\/api\.ts/m);
+  it('ships production dependencies only: the page is built in a stage of its own', () => {
+    expect(dockerfileText).toMatch(/^RUN npm ci --omit=dev\b/m);
+    expect(final).not.toMatch(/^RUN npm ci\b/m);
+    expect(final).toMatch(/^COPY --from=deps \/app\/node_modules /m);
+    expect(final).toMatch(/^COPY --from=web \S+\/web\/dist /m);
+    expect(final).not.toMatch(/^COPY \. /m); // no tests, tooling or local state in the image
+  });
+
+  it('runs unprivileged in production mode with a health check, serving the API by default', () => {
+    expect(final).toMatch(/^USER node$/m);
+    expect(final).toMatch(/APP_ENV=production/);
+    expect(final).toMatch(/^HEALTHCHECK .*\n?.*\/healthz/m);
+    expect(final).toMatch(/^EXPOSE 3000$/m);
+    expect(final).toMatch(/^CMD .*bin\/api\.ts/m);
   });
 });

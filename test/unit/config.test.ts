@@ -134,3 +134,28 @@ describe('safe by default: development secrets only on purpose or on loopback', 
     expect(parseConfig({ WORKER_METRICS_ADDRESS: '[::1]:9464' }).env).toBe('development');
   });
 });
+
+describe('rules and metrics settings (issue #12)', () => {
+  const productionEnv = {
+    APP_ENV: 'production',
+    JWT_SECRET: 'a-real-production-secret-of-enough-length-0123456789',
+    DATABASE_URL: 'postgres://app:pw@db.internal:5432/sales',
+    KAFKA_BROKERS: 'kafka-1:9092',
+    TEMPORAL_ADDRESS: 'temporal.internal:7233',
+  };
+
+  test('defaults: staff discount cap 50 %, 5 open reservations and 10 units per product per customer', () => {
+    expect(parseConfig({}).rules).toEqual({ maxStaffDiscountPercent: 50, maxOpenReservationsPerCustomer: 5, maxReservedUnitsPerProduct: 10, writeRateLimitPerMinute: 300 });
+  });
+
+  test('/metrics: open on the API port in development, not in production unless a token or its own port is set', async () => {
+    const { metricsOnApiPort } = await import('../../api/metrics');
+    expect(metricsOnApiPort(parseConfig({}))).toBe(true);
+    expect(metricsOnApiPort(parseConfig(productionEnv))).toBe(false);
+    expect(metricsOnApiPort(parseConfig({ ...productionEnv, METRICS_TOKEN: 'a-scrape-token-0123456789' }))).toBe(true);
+    expect(metricsOnApiPort(parseConfig({ ...productionEnv, METRICS_PORT: '9100' }))).toBe(false);
+    // an empty token (docker-compose passes the variable through when .env leaves it out) is no token
+    expect(parseConfig({ ...productionEnv, METRICS_TOKEN: '' }).metrics.token).toBeUndefined();
+    expect(() => parseConfig({ METRICS_TOKEN: 'short' })).toThrow(/METRICS_TOKEN must be at least 16 characters/);
+  });
+});

@@ -96,7 +96,8 @@ export function salesPanel(user: User, config: UiConfig): SalesPanel {
       h('ul', { class: 'items' }, sale.items.map((i) => h('li', {}, `${i.quantity} × ${i.productName}`, h('span', { class: 'muted' }, ` ${formatMoney(i.lineTotal)}`)))),
       h('p', { class: 'total' }, 'Total ', h('strong', {}, formatMoney(sale.total)), discount > 0 ? h('span', { class: 'muted' }, ` (${discount}% off ${formatMoney(sale.subtotal)})`) : null),
       statusLine(sale),
-      h('p', {}, h('a', { href: sagaUrl(sale), target: '_blank', rel: 'noopener noreferrer', class: 'saga' }, 'Saga in Temporal UI', h('span', { class: 'visually-hidden' }, ` for sale ${shortId(sale.id)} (opens in a new tab)`))),
+      // staff only: the Temporal Web UI has no login and lists every customer's sales and email
+      staff ? h('p', {}, h('a', { href: sagaUrl(sale), target: '_blank', rel: 'noopener noreferrer', class: 'saga' }, 'Saga in Temporal UI', h('span', { class: 'visually-hidden' }, ` for sale ${shortId(sale.id)} (opens in a new tab)`))) : null,
       actions(sale),
       error ? h('p', { class: 'message error', role: 'alert' }, error) : null,
     );
