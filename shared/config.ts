@@ -165,6 +165,9 @@ export interface Config {
   streams: StreamSettings;
   stack: { stateDir?: string; cacheDir?: string };
   mail: MailConfig;
+  rules: { maxStaffDiscountPercent: number; maxOpenReservationsPerCustomer: number; maxReservedUnitsPerProduct: number; writeRateLimitPerMinute: number };
+  metrics: { token?: string; port?: number };
+  consumers: { healthPort: number; processedEventsRetentionDays: number };
 }
 
 export interface MailConfig {
@@ -187,9 +190,6 @@ export interface StreamSettings {
   maxPerProcess: number;
   maxBufferedBytes: number;
   userRecheckMs: number;
-  rules: { maxStaffDiscountPercent: number; maxOpenReservationsPerCustomer: number; maxReservedUnitsPerProduct: number; writeRateLimitPerMinute: number };
-  metrics: { token?: string; port?: number };
-  consumers: { healthPort: number; processedEventsRetentionDays: number };
 }
 
 /** Thrown for configuration a human must fix; its message is one line that says how. */
@@ -349,6 +349,14 @@ export function parseConfig(source: NodeJS.ProcessEnv): Config {
     },
     stack: { stateDir: env.STACK_STATE_DIR, cacheDir: env.STACK_CACHE_DIR },
     mail: mailConfig(env),
+    rules: {
+      maxStaffDiscountPercent: env.MAX_STAFF_DISCOUNT_PERCENT,
+      maxOpenReservationsPerCustomer: env.MAX_OPEN_RESERVATIONS_PER_CUSTOMER,
+      maxReservedUnitsPerProduct: env.MAX_RESERVED_UNITS_PER_PRODUCT,
+      writeRateLimitPerMinute: env.WRITE_RATE_LIMIT_PER_MINUTE,
+    },
+    metrics: { token: env.METRICS_TOKEN, port: env.METRICS_PORT },
+    consumers: { healthPort: env.CONSUMERS_HEALTH_PORT, processedEventsRetentionDays: env.PROCESSED_EVENTS_RETENTION_DAYS },
   };
 }
 
@@ -364,14 +372,6 @@ function mailConfig(env: Env): MailConfig {
     // a key of its own, so an unsubscribe token can never pass as a login token (and vice versa)
     unsubscribeSecret: env.UNSUBSCRIBE_SECRET ?? createHmac('sha256', env.JWT_SECRET).update('unsubscribe-links').digest('base64url'),
     unsubscribeTtlSeconds: env.UNSUBSCRIBE_TTL_DAYS * 24 * 3600,
-    rules: {
-      maxStaffDiscountPercent: env.MAX_STAFF_DISCOUNT_PERCENT,
-      maxOpenReservationsPerCustomer: env.MAX_OPEN_RESERVATIONS_PER_CUSTOMER,
-      maxReservedUnitsPerProduct: env.MAX_RESERVED_UNITS_PER_PRODUCT,
-      writeRateLimitPerMinute: env.WRITE_RATE_LIMIT_PER_MINUTE,
-    },
-    metrics: { token: env.METRICS_TOKEN, port: env.METRICS_PORT },
-    consumers: { healthPort: env.CONSUMERS_HEALTH_PORT, processedEventsRetentionDays: env.PROCESSED_EVENTS_RETENTION_DAYS },
   };
 }
 
