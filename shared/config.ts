@@ -64,6 +64,14 @@ const envSchema = z.object({
 
   RESERVATION_TTL_SECONDS: z.coerce.number().int().min(1).default(15 * 60),
 
+  /** the saga at its edges (README "How the saga works"): how long POST /sales and PATCH /sales/:id/status wait for the saga's step */
+  SALE_REQUEST_DEADLINE_SECONDS: z.coerce.number().int().min(1).max(30).default(20),
+  /** a step still failing at this attempt is logged (warn) and counted (saga_step_retries_past_threshold_total) */
+  STEP_RETRY_WARN_ATTEMPTS: z.coerce.number().int().min(1).default(5),
+  /** the reconciliation schedule: how often it looks for reserved sales no saga will finish, and how long past expiry it waits */
+  RECONCILE_INTERVAL_SECONDS: z.coerce.number().int().min(1).default(60),
+  RECONCILE_GRACE_SECONDS: z.coerce.number().int().min(0).default(60),
+
   STACK_STATE_DIR: z.string().optional(),
   STACK_CACHE_DIR: z.string().optional(),
 });
@@ -110,6 +118,7 @@ export interface Config {
   auth: { jwtSecret: string; jwtTtlSeconds: number };
   demo: { seed: boolean; password: string };
   saga: { reservationTtlSeconds: number };
+  sagaEdges: { requestDeadlineSeconds: number; stepRetryWarnAttempts: number; reconcileIntervalSeconds: number; reconcileGraceSeconds: number };
   stack: { stateDir?: string; cacheDir?: string };
 }
 
@@ -213,6 +222,12 @@ export function parseConfig(source: NodeJS.ProcessEnv): Config {
     auth: { jwtSecret: env.JWT_SECRET, jwtTtlSeconds: env.JWT_TTL_SECONDS },
     demo: { seed: env.SEED_DEMO_DATA ?? env.APP_ENV === 'development', password: env.DEMO_PASSWORD },
     saga: { reservationTtlSeconds: env.RESERVATION_TTL_SECONDS },
+    sagaEdges: {
+      requestDeadlineSeconds: env.SALE_REQUEST_DEADLINE_SECONDS,
+      stepRetryWarnAttempts: env.STEP_RETRY_WARN_ATTEMPTS,
+      reconcileIntervalSeconds: env.RECONCILE_INTERVAL_SECONDS,
+      reconcileGraceSeconds: env.RECONCILE_GRACE_SECONDS,
+    },
     stack: { stateDir: env.STACK_STATE_DIR, cacheDir: env.STACK_CACHE_DIR },
   };
 }
