@@ -8,6 +8,7 @@ import { ZodError } from 'zod';
 import { AppError } from '../shared/errors';
 
 export function sendProblem(res: Response, error: AppError): void {
+  if (error.retryAfterSeconds !== undefined) res.set('Retry-After', String(error.retryAfterSeconds));
   res
     .status(error.status)
     .type('application/problem+json')

@@ -22,6 +22,7 @@ openapi.registerPath({
     400: problemResponse('Invalid body'), 401: problemResponse('Not authenticated'),
     409: problemResponse('Insufficient stock; `shortages` lists the items'),
     422: problemResponse('Unknown product, Idempotency-Key reused with another body, or a total larger than a sale can record'),
+    503: problemResponse('The saga did not finish the step within SALE_REQUEST_DEADLINE_SECONDS and keeps retrying it; `Retry-After` says when to ask again'),
   },
 });
 openapi.registerPath({
@@ -46,6 +47,7 @@ openapi.registerPath({
   responses: {
     200: jsonResponse('The sale in its new status', saleSchema), 400: problemResponse('Invalid body'), 401: problemResponse('Not authenticated'),
     403: problemResponse('Not allowed'), 404: problemResponse('No such sale'), 409: problemResponse('Illegal transition; nothing was recorded'),
+    503: problemResponse('The saga did not finish the step within SALE_REQUEST_DEADLINE_SECONDS and keeps retrying it; `Retry-After` says when to ask again'),
   },
 });
 
