@@ -5,7 +5,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import express, { type Express, type RequestHandler } from 'express';
-import { Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Histogram, Registry, collectDefaultMetrics, register as processRegistry } from 'prom-client';
 import { getConfig, type Config } from '../shared/config';
 import { pinoHttp } from 'pino-http';
 import { AppError } from '../shared/errors';
@@ -43,7 +43,9 @@ async function workerMetrics(): Promise<string> {
 }
 
 export const metricsHandler: RequestHandler = async (_req, res) => {
-  const [own, worker] = await Promise.all([registry.metrics(), workerMetrics()]);
+  // prom-client's default registry holds what a worker in this process counts itself (activities/step-retries.ts)
+  const [api, inProcess, worker] = await Promise.all([registry.metrics(), processRegistry.metrics(), workerMetrics()]);
+  const own = inProcess ? `${api}\n${inProcess}` : api;
   res.type(registry.contentType).send(worker ? `${own}\n# Temporal worker (core) metrics\n${worker}` : own);
 };
 

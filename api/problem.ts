@@ -9,6 +9,7 @@ import { AppError } from '../shared/errors';
 import { redactUrlSecrets } from '../shared/logger';
 
 export function sendProblem(res: Response, error: AppError): void {
+  if (error.retryAfterSeconds !== undefined) res.set('Retry-After', String(error.retryAfterSeconds));
   res
     .status(error.status)
     .type('application/problem+json')

@@ -4,14 +4,17 @@
  * by the API's /metrics when both run in one process).
  */
 import { DefaultLogger, Runtime, Worker, type LogLevel } from '@temporalio/worker';
+import type { Logger } from 'pino';
 import { createActivities, type ActivityDeps } from '../activities';
 import { dataErrorInterceptor } from '../activities/data-errors';
+import { stepRetryInterceptor } from '../activities/step-retries';
 import { getConfig } from '../shared/config';
 import { closeDb, db } from '../shared/db';
 import { closeProducer, producer } from '../shared/kafka';
 import { componentLogger } from '../shared/logger';
-import { createWorkerConnection } from '../shared/temporal';
+import { createTemporalClient, createWorkerConnection } from '../shared/temporal';
 import type { Stoppable } from './lifecycle';
+import { ensureReconciliationSchedule } from './reconciliation';
 
 let runtimeInstalled = false;
 
@@ -42,14 +45,16 @@ export const WORKER_DEFAULTS: Required<WorkerTuning> = {
 
 /**
  * What every worker of the saga's task queue runs with (the app's and the tests'): the workflows,
- * the activities on these dependencies, and the interceptor that fails deterministic data errors.
+ * the activities on these dependencies, and the interceptors that fail deterministic data errors
+ * and report steps that keep failing (outermost first: it sees what the data-error one made of it).
  */
-export function sagaWorkerOptions(deps: ActivityDeps) {
+export function sagaWorkerOptions(deps: ActivityDeps, stepLog: Logger = componentLogger('saga-steps')) {
+  const warnAfterAttempts = getConfig().sagaEdges.stepRetryWarnAttempts;
   return {
     taskQueue: getConfig().temporal.taskQueue,
     workflowsPath: require.resolve('../workflows'),
     activities: createActivities(deps),
-    interceptors: { activity: [dataErrorInterceptor] },
+    interceptors: { activity: [stepRetryInterceptor({ warnAfterAttempts, log: stepLog }), dataErrorInterceptor] },
   };
 }
 
@@ -60,10 +65,12 @@ export async function startWorker(tuning: WorkerTuning = {}): Promise<Stoppable 
   const log = componentLogger('worker');
   const { temporal } = getConfig();
   const connection = await createWorkerConnection();
+  const client = await createTemporalClient();
+  await ensureReconciliationSchedule(client);
   const worker = await Worker.create({
     connection,
     namespace: temporal.namespace,
-    ...sagaWorkerOptions({ db: db(), producer }),
+    ...sagaWorkerOptions({ db: db(), producer, temporal: async () => client }),
     ...WORKER_DEFAULTS,
     ...tuning,
     shutdownGraceTime: WORKER_SHUTDOWN_GRACE_MS,
@@ -87,6 +94,7 @@ export async function startWorker(tuning: WorkerTuning = {}): Promise<Stoppable 
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await running.catch(() => undefined);
       await connection.close();
+      await client.connection.close();
       await closeProducer();
       await closeDb();
     },

@@ -84,6 +84,14 @@ const envSchema = z.object({
   /** how often open streams re-check that their user may still use the service */
   STREAM_USER_RECHECK_SECONDS: z.coerce.number().positive().default(30),
 
+  /** the saga at its edges (README "How the saga works"): how long POST /sales and PATCH /sales/:id/status wait for the saga's step */
+  SALE_REQUEST_DEADLINE_SECONDS: z.coerce.number().int().min(1).max(30).default(20),
+  /** a step still failing at this attempt is logged (warn) and counted (saga_step_retries_past_threshold_total) */
+  STEP_RETRY_WARN_ATTEMPTS: z.coerce.number().int().min(1).default(5),
+  /** the reconciliation schedule: how often it looks for reserved sales no saga will finish, and how long past expiry it waits */
+  RECONCILE_INTERVAL_SECONDS: z.coerce.number().int().min(1).default(60),
+  RECONCILE_GRACE_SECONDS: z.coerce.number().int().min(0).default(60),
+
   STACK_STATE_DIR: z.string().optional(),
   STACK_CACHE_DIR: z.string().optional(),
 
@@ -163,6 +171,7 @@ export interface Config {
   demo: { seed: boolean; password: string };
   saga: { reservationTtlSeconds: number };
   streams: StreamSettings;
+  sagaEdges: { requestDeadlineSeconds: number; stepRetryWarnAttempts: number; reconcileIntervalSeconds: number; reconcileGraceSeconds: number };
   stack: { stateDir?: string; cacheDir?: string };
   mail: MailConfig;
   rules: { maxStaffDiscountPercent: number; maxOpenReservationsPerCustomer: number; maxReservedUnitsPerProduct: number; writeRateLimitPerMinute: number };
@@ -346,6 +355,12 @@ export function parseConfig(source: NodeJS.ProcessEnv): Config {
       maxPerProcess: env.STREAM_MAX_PER_PROCESS,
       maxBufferedBytes: env.STREAM_MAX_BUFFERED_BYTES,
       userRecheckMs: Math.round(env.STREAM_USER_RECHECK_SECONDS * 1000),
+    },
+    sagaEdges: {
+      requestDeadlineSeconds: env.SALE_REQUEST_DEADLINE_SECONDS,
+      stepRetryWarnAttempts: env.STEP_RETRY_WARN_ATTEMPTS,
+      reconcileIntervalSeconds: env.RECONCILE_INTERVAL_SECONDS,
+      reconcileGraceSeconds: env.RECONCILE_GRACE_SECONDS,
     },
     stack: { stateDir: env.STACK_STATE_DIR, cacheDir: env.STACK_CACHE_DIR },
     mail: mailConfig(env),

@@ -43,4 +43,14 @@ export class AppError extends Error {
   static unavailable(detail: string): AppError {
     return new AppError(503, 'Service unavailable', detail);
   }
+
+  /** When set, the problem is answered with a Retry-After header (seconds), e.g. on a 503. */
+  retryAfterSeconds?: number;
+
+  /** 503 with Retry-After: the work goes on and the client should ask again after that many seconds. */
+  static retryLater(detail: string, retryAfterSeconds: number, extras?: ProblemExtras): AppError {
+    const error = new AppError(503, 'Service unavailable', detail, extras);
+    error.retryAfterSeconds = retryAfterSeconds;
+    return error;
+  }
 }

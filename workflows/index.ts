@@ -1,3 +1,4 @@
 /** The workflows the worker registers (the bundle's entry point). */
 export { saleWorkflow } from './sale';
 export { stockChangeWorkflow } from './stock';
+export { reconcileSalesWorkflow } from './reconcile';

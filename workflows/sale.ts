@@ -16,6 +16,12 @@
  * completion; the benchmark (README "Performance") shows what that saves. The steps are idempotent
  * by sale id and the events by event_id, so the at-least-once retries of local activities are safe.
  * Sagas started before the patch keep replaying with the queued activities they recorded.
+ *
+ * At the edges (patch SAFE_EDGES): a step that has started runs to its end even if the workflow is
+ * cancelled meanwhile (a commit cannot be taken back half-way, and its outcome decides what
+ * happens next); a workflow cancel then settles the sale — whichever step committed wins, and its
+ * terminal event is published; the events of a committed step are always published; and a status
+ * change whose step failed leaves the sale reserved with its expiry still armed.
  */
 import {
   ApplicationFailure,
@@ -54,6 +60,12 @@ const local = {
 /** Sagas that recorded this marker run their steps as local activities (see the header). */
 export const LOCAL_STEPS = 'local-steps';
 
+/** Sagas that recorded this marker handle cancellation and failed steps as the header says. */
+export const SAFE_EDGES = 'safe-edges';
+
+/** Why a sale was cancelled when its workflow was cancelled (Web UI, CLI) while it was reserved. */
+const COMPENSATED = 'saga compensated';
+
 /** How long to wait for the reserve update after start; update-with-start sends it at once. */
 const RESERVE_ARRIVAL_TIMEOUT = '5 minutes';
 
@@ -71,9 +83,13 @@ export async function saleWorkflow(saleId: string): Promise<SaleWorkflowResult> 
   let sale: (SaleView & { requestHash: string }) | undefined;
   let rejected = false;
   let change: StatusChange | undefined; // a transition that has been accepted (in progress or done)
-  const compensations: (() => Promise<unknown>)[] = [];
+  const compensations: (() => Promise<(SaleView & { requestHash: string }) | undefined>)[] = [];
   // decided once, before any handler runs, so every step of one saga runs the same way
   const { db, broker } = patched(LOCAL_STEPS) ? local : queued;
+  const safeEdges = patched(SAFE_EDGES);
+  /** Runs a step; with SAFE_EDGES a cancellation of the workflow does not abandon it half-way. */
+  const step = <T>(run: () => Promise<T>): Promise<T> => (safeEdges ? CancellationScope.nonCancellable(run) : run());
+  let createdPublished = false;
 
   const record = (next: SaleView & { requestHash: string }): void => {
     sale = next;
@@ -91,9 +107,9 @@ export async function saleWorkflow(saleId: string): Promise<SaleWorkflowResult> 
   setHandler(reserveUpdate, async (request: ReserveRequest) => {
     if (sale) return sale; // the same reservation asked again
     if (request.saleId !== saleId) throw ApplicationFailure.nonRetryable('sale id does not match the workflow', 'BadRequest');
-    compensations.push(() => db.cancelSale(saleId, change?.status === 'CANCELLED' ? (change.reason ?? 'cancelled') : 'saga compensated'));
+    compensations.push(() => step(() => db.cancelSale(saleId, change?.status === 'CANCELLED' ? (change.reason ?? 'cancelled') : COMPENSATED)));
     try {
-      const reserved = await db.reserveSale(request);
+      const reserved = await step(() => db.reserveSale(request));
       record(reserved);
       return reserved;
     } catch (err) {
@@ -108,10 +124,10 @@ export async function saleWorkflow(saleId: string): Promise<SaleWorkflowResult> 
       change = requested;
       try {
         if (requested.status === 'COMPLETED') {
-          record(await db.completeSale(saleId, requested));
+          record(await step(() => db.completeSale(saleId, requested)));
           compensations.length = 0; // committed: nothing to undo any more
         } else {
-          const cancelled = await db.cancelSale(saleId, requested.reason ?? 'cancelled by request');
+          const cancelled = await step(() => db.cancelSale(saleId, requested.reason ?? 'cancelled by request'));
           if (cancelled) record(cancelled);
         }
       } catch (err) {
@@ -124,6 +140,9 @@ export async function saleWorkflow(saleId: string): Promise<SaleWorkflowResult> 
       // runs before anything is written to history: a rejected transition leaves no trace
       validator: (requested: StatusChange) => {
         if (!sale) throw new Error('the sale has not been reserved yet');
+        if (change && safeEdges && sale.status === 'RESERVED') {
+          throw new Error(`the sale is being ${change.status === 'COMPLETED' ? 'completed' : 'cancelled'}; read it again in a moment`);
+        }
         if (change) {
           throw new Error(`the sale is already ${change.status === 'COMPLETED' ? 'completed' : 'cancelled'}; it cannot be ${requested.status === 'COMPLETED' ? 'completed' : 'cancelled'}`);
         }
@@ -132,7 +151,50 @@ export async function saleWorkflow(saleId: string): Promise<SaleWorkflowResult> 
     },
   );
 
-  const publish = (kind: SaleEventKind) => broker.publishSaleEvents(saleId, kind);
+  const publish = (kind: SaleEventKind) => step(() => broker.publishSaleEvents(saleId, kind));
+
+  /** The expiry: cancels the reservation by the saga's own timer. */
+  const expire = async (): Promise<void> => {
+    change = { status: 'CANCELLED', reason: 'reservation expired' };
+    log.info('reservation expired', { saleId });
+    const cancelled = await step(() => db.cancelSale(saleId, 'reservation expired'));
+    if (cancelled) record(cancelled);
+  };
+
+  /**
+   * SAFE_EDGES: waits until a status change committed, or the reservation expired. A change whose
+   * step failed (the handler reset `change`) leaves the sale reserved, so the expiry is armed again.
+   */
+  const awaitDecision = async (current: SaleView): Promise<void> => {
+    for (;;) {
+      const decided = await condition(() => change !== undefined, Math.max(0, Date.parse(current.expiresAt) - Date.now()));
+      if (!decided) return expire();
+      await condition(() => sale?.status !== 'RESERVED' || change === undefined);
+      if (sale?.status !== 'RESERVED') return;
+    }
+  };
+
+  /**
+   * SAFE_EDGES: the workflow was cancelled (Web UI, CLI). A step in flight finishes first, and
+   * whichever step committed wins: a completed sale stays completed, a reserved one is released.
+   * Either way its terminal event is published. Returns the outcome, or undefined if nothing was reserved.
+   */
+  const settleAfterCancel = (): Promise<SaleWorkflowResult['outcome'] | undefined> =>
+    CancellationScope.nonCancellable(async () => {
+      await condition(allHandlersFinished);
+      if (!sale) return undefined;
+      if (!createdPublished) await publish('created');
+      if (sale.status === 'RESERVED') {
+        change = { status: 'CANCELLED', reason: COMPENSATED }; // no status change is accepted from here on
+        for (const undo of compensations.reverse()) {
+          const undone = await undo();
+          if (undone) record(undone);
+        }
+      }
+      const outcome = sale.status === 'COMPLETED' ? 'COMPLETED' : 'CANCELLED';
+      await publish(outcome === 'COMPLETED' ? 'completed' : 'cancelled');
+      return outcome;
+    });
 
   try {
     const arrived = await condition(() => sale !== undefined || rejected, RESERVE_ARRIVAL_TIMEOUT);
@@ -141,22 +203,28 @@ export async function saleWorkflow(saleId: string): Promise<SaleWorkflowResult> 
       return { saleId, outcome: 'REJECTED' };
     }
     await publish('created');
+    createdPublished = true;
 
-    const expiresInMs = Math.max(0, Date.parse(sale.expiresAt) - Date.now());
-    const decided = await condition(() => change !== undefined, expiresInMs);
-    if (!decided) {
-      change = { status: 'CANCELLED', reason: 'reservation expired' };
-      log.info('reservation expired', { saleId });
-      const cancelled = await db.cancelSale(saleId, 'reservation expired');
-      if (cancelled) record(cancelled);
+    if (safeEdges) {
+      await awaitDecision(sale);
+    } else {
+      const expiresInMs = Math.max(0, Date.parse(sale.expiresAt) - Date.now());
+      const decided = await condition(() => change !== undefined, expiresInMs);
+      if (!decided) await expire();
+      // wait for the update handler's step to commit before publishing what it did
+      await condition(() => sale?.status !== 'RESERVED');
     }
-    // wait for the update handler's step to commit before publishing what it did
-    await condition(() => sale?.status !== 'RESERVED');
     await condition(allHandlersFinished);
     const outcome = sale.status === 'COMPLETED' ? 'COMPLETED' : 'CANCELLED';
     await publish(outcome === 'COMPLETED' ? 'completed' : 'cancelled');
     return { saleId, outcome };
   } catch (err) {
+    if (isCancellation(err) && safeEdges) {
+      const outcome = await settleAfterCancel();
+      // a completion that committed first wins: the saga ends as completed, not cancelled
+      if (outcome === 'COMPLETED') return { saleId, outcome };
+      throw err;
+    }
     if (isCancellation(err) && compensations.length > 0) {
       // the workflow was cancelled (e.g. from the Web UI): give the stock back, announce it, then end
       await CancellationScope.nonCancellable(async () => {

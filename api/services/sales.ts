@@ -6,7 +6,7 @@
  *   before anything is recorded.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { WithStartWorkflowOperation, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { WithStartWorkflowOperation, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, type Client } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/common';
 import type { Knex } from 'knex';
 import { findSale, publicSale } from '../../activities/sale-records';
@@ -59,6 +59,29 @@ function businessProblem(err: unknown): AppError | undefined {
   }
 }
 
+/**
+ * Runs a call to the saga under the request deadline (SALE_REQUEST_DEADLINE_SECONDS). A step that
+ * keeps failing (the saga retries it: transient failures heal, a programming error does not) must
+ * not hold the request forever: past the deadline the caller gets a 503 with Retry-After, while the
+ * saga keeps working on the step. The sale's state (GET /sales/:id) says whether it went through.
+ */
+async function withinDeadline<T>(temporal: Client, saleId: string, call: () => Promise<T>): Promise<T> {
+  const seconds = getConfig().sagaEdges.requestDeadlineSeconds;
+  const deadline = Date.now() + seconds * 1000;
+  try {
+    return await temporal.withDeadline(deadline, call);
+  } catch (err) {
+    if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || Date.now() >= deadline) {
+      throw AppError.retryLater(
+        `the sale's saga did not finish this step within ${seconds} s; it keeps retrying it. Read the sale (GET /sales/${saleId}) or retry later`,
+        seconds,
+        { saleId },
+      );
+    }
+    throw err;
+  }
+}
+
 async function customerIdFor(db: Knex, email: string): Promise<string | null> {
   // a deleted account's email may belong to a newer account now (migrations/20261202140000_accounts.ts)
   const row: { id: string } | undefined = await db('users').where({ email: email.toLowerCase(), role: 'customer' }).whereNull('deleted_at').first('id');
@@ -101,8 +124,11 @@ export async function createSale(deps: { db: Knex; temporal: Client }, user: Aut
 
   let sale: SaleView & { requestHash: string };
   try {
-    sale = await deps.temporal.workflow.executeUpdateWithStart(reserveUpdate, { args: [request], updateId: `reserve-${saleId}`, startWorkflowOperation: start });
+    sale = await withinDeadline(deps.temporal, saleId, () =>
+      deps.temporal.workflow.executeUpdateWithStart(reserveUpdate, { args: [request], updateId: `reserve-${saleId}`, startWorkflowOperation: start }),
+    );
   } catch (err) {
+    if (err instanceof AppError) throw err;
     const problem = businessProblem(err);
     if (problem) throw problem;
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
@@ -141,8 +167,9 @@ export async function changeSaleStatus(deps: { db: Knex; temporal: Client }, use
     throw AppError.conflict(`cannot ${verb(change.status)} a ${sale.status.toLowerCase()} sale`, { currentStatus: sale.status });
   }
   try {
-    return publicSale(await deps.temporal.workflow.getHandle(saleWorkflowId(saleId)).executeUpdate(changeStatusUpdate, { args: [change] }));
+    return publicSale(await withinDeadline(deps.temporal, saleId, () => deps.temporal.workflow.getHandle(saleWorkflowId(saleId)).executeUpdate(changeStatusUpdate, { args: [change] })));
   } catch (err) {
+    if (err instanceof AppError) throw err;
     const problem = businessProblem(err);
     if (problem) throw problem;
     if (err instanceof WorkflowUpdateFailedError) {

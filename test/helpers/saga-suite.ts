@@ -4,7 +4,7 @@
  */
 import { createTestContext, type TestContext } from './context';
 import { createUser, tokenFor } from './users';
-import { startTestWorker, type TestWorker } from './worker';
+import { startTestWorker, type TestWorker, type TestWorkerOptions } from './worker';
 
 export interface SagaSuite {
   readonly ctx: TestContext;
@@ -13,11 +13,11 @@ export interface SagaSuite {
   readonly token: string;
 }
 
-export function useSagaSuite(role: 'sales' | 'admin' = 'sales'): SagaSuite {
+export function useSagaSuite(role: 'sales' | 'admin' = 'sales', workerOptions: TestWorkerOptions = {}): SagaSuite {
   const suite = {} as { ctx: TestContext; worker: TestWorker; token: string };
   beforeAll(async () => {
     suite.ctx = await createTestContext();
-    suite.worker = await startTestWorker(suite.ctx);
+    suite.worker = await startTestWorker(suite.ctx, workerOptions);
     const user = await createUser(suite.ctx.db, { role });
     suite.token = await tokenFor(suite.ctx.app, user.email, user.password);
   }, 120_000);

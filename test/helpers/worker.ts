@@ -1,5 +1,7 @@
 /** A real Temporal worker with the project's workflows, activities and interceptors, on the test task queue. */
 import { Worker, type NativeConnection } from '@temporalio/worker';
+import type { Logger } from 'pino';
+import type { Activities } from '../../activities';
 import { sagaWorkerOptions } from '../../runtime/worker';
 import { createWorkerConnection } from '../../shared/temporal';
 import type { TestContext } from './context';
@@ -9,9 +11,18 @@ export interface TestWorker {
   stop(): Promise<void>;
 }
 
-export async function startTestWorker(ctx: TestContext): Promise<TestWorker> {
+export interface TestWorkerOptions {
+  /** test-only: wrap the real activities, e.g. to hold or fail one step of one sale */
+  wrapActivities?: (real: Activities) => Activities;
+  /** where the step-retry interceptor logs (to read its lines back) */
+  stepLog?: Logger;
+}
+
+export async function startTestWorker(ctx: TestContext, options: TestWorkerOptions = {}): Promise<TestWorker> {
   const connection: NativeConnection = await createWorkerConnection();
-  const worker = await Worker.create({ connection, ...sagaWorkerOptions({ db: ctx.db, producer: async () => ctx.deps.producer }) });
+  const base = sagaWorkerOptions({ db: ctx.db, producer: async () => ctx.deps.producer, temporal: async () => ctx.deps.temporal }, options.stepLog);
+  const activities = options.wrapActivities ? options.wrapActivities(base.activities) : base.activities;
+  const worker = await Worker.create({ connection, ...base, activities });
   const running = worker.run();
   return {
     worker,

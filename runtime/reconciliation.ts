@@ -1,0 +1,30 @@
+/**
+ * The reconciliation's Temporal Schedule: every RECONCILE_INTERVAL_SECONDS it starts
+ * reconcileSalesWorkflow (workflows/reconcile.ts) on the saga's task queue. Created, or updated to
+ * the current settings, by every worker at start, so it exists wherever sagas run.
+ */
+import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client, type ScheduleOptionsStartWorkflowAction } from '@temporalio/client';
+import { getConfig } from '../shared/config';
+import type { reconcileSalesWorkflow } from '../workflows/reconcile';
+
+export const RECONCILE_SCHEDULE_ID = 'sale-reconciliation';
+
+export async function ensureReconciliationSchedule(client: Client): Promise<void> {
+  const { sagaEdges, temporal } = getConfig();
+  const spec = { intervals: [{ every: sagaEdges.reconcileIntervalSeconds * 1000 }] };
+  const action: ScheduleOptionsStartWorkflowAction<typeof reconcileSalesWorkflow> = {
+    type: 'startWorkflow',
+    workflowType: 'reconcileSalesWorkflow',
+    workflowId: RECONCILE_SCHEDULE_ID,
+    taskQueue: temporal.taskQueue,
+    args: [sagaEdges.reconcileGraceSeconds],
+  };
+  // a slow run is not stacked with the next one
+  const policies = { overlap: ScheduleOverlapPolicy.SKIP };
+  try {
+    await client.schedule.create({ scheduleId: RECONCILE_SCHEDULE_ID, spec, action, policies });
+  } catch (err) {
+    if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+    await client.schedule.getHandle(RECONCILE_SCHEDULE_ID).update((previous) => ({ ...previous, spec, action, policies }));
+  }
+}

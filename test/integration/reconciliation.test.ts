@@ -1,0 +1,53 @@
+/**
+ * Terminate skips every compensation: a terminated saga leaves its sale reserved. The worker keeps a
+ * Temporal Schedule (the reconciliation) that releases such sales with the saga's own cancel step
+ * and announces them. Here the app's own worker runs (runtime/worker.ts: it creates the schedule)
+ * with a 2-second period.
+ */
+process.env.RECONCILE_INTERVAL_SECONDS = '2'; // read by shared/config.ts, loaded fresh for this test file
+
+import request from 'supertest';
+import { RECONCILE_SCHEDULE_ID } from '../../runtime/reconciliation';
+import { startWorker } from '../../runtime/worker';
+import { SALE_TOPICS, INVENTORY_TOPIC } from '../../shared/topics';
+import { createProduct, stockOf } from '../helpers/catalog';
+import { createTestContext, type TestContext } from '../helpers/context';
+import { collectMessages } from '../helpers/topics';
+import { bearer, createUser, tokenFor } from '../helpers/users';
+
+let ctx: TestContext;
+let worker: Awaited<ReturnType<typeof startWorker>>;
+let token: string;
+
+beforeAll(async () => {
+  ctx = await createTestContext();
+  worker = await startWorker();
+  const user = await createUser(ctx.db, { role: 'sales' });
+  token = await tokenFor(ctx.app, user.email, user.password);
+}, 120_000);
+
+afterAll(async () => {
+  // the schedule would outlive the test on the shared test server: remove it
+  await ctx?.deps.temporal.schedule.getHandle(RECONCILE_SCHEDULE_ID).delete().catch(() => undefined);
+  await worker?.stop();
+  await ctx?.close();
+});
+
+test('a terminated saga: within one period its stock is back, the sale is cancelled and sale.cancelled is on its topic', async () => {
+  const productId = await createProduct(ctx.db, 4);
+  const created = await request(ctx.app)
+    .post('/sales')
+    .set(bearer(token))
+    .send({ customerName: 'Terminated Tom', customerEmail: 'tom@example.com', items: [{ productId, quantity: 3 }] });
+  expect(created.status).toBe(201);
+  const sale = created.body as { id: string; workflowId: string };
+  await ctx.deps.temporal.workflow.getHandle(sale.workflowId).terminate('test: an operator terminated the saga');
+  expect(await stockOf(ctx.db, productId)).toMatchObject({ reserved: 3, available: 1 });
+
+  const [event] = await collectMessages([SALE_TOPICS.cancelled], (m) => m.key === sale.id, 1, 30_000);
+  expect(event?.value).toMatchObject({ status: 'CANCELLED', reason: 'saga terminated', version: 2 });
+  expect(await ctx.db('sales').where({ id: sale.id }).first('status', 'cancel_reason')).toEqual({ status: 'CANCELLED', cancel_reason: 'saga terminated' });
+  expect(await stockOf(ctx.db, productId)).toMatchObject({ on_hand: 4, reserved: 0, available: 4 });
+  const inventory = await collectMessages([INVENTORY_TOPIC], (m) => m.key === productId, 2);
+  expect(inventory.map((e) => e.value.movement)).toEqual(['reserve', 'release']);
+}, 90_000);
