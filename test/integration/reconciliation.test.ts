@@ -6,6 +6,7 @@
  */
 process.env.RECONCILE_INTERVAL_SECONDS = '2'; // read by shared/config.ts, loaded fresh for this test file
 
+import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { RECONCILE_SCHEDULE_ID } from '../../runtime/reconciliation';
 import { startWorker } from '../../runtime/worker';
@@ -51,3 +52,44 @@ test('a terminated saga: within one period its stock is back, the sale is cancel
   const inventory = await collectMessages([INVENTORY_TOPIC], (m) => m.key === productId, 2);
   expect(inventory.map((e) => e.value.movement)).toEqual(['reserve', 'release']);
 }, 90_000);
+
+test('a stranded sale behind more than a page of live sagas is still found and released', async () => {
+  // 201 reserved sales whose sagas are alive (running on a task queue no worker polls), expiring
+  // before the stranded one: a reconciliation that only looked at its first page of reserved sales
+  // would see these every run and never reach the stranded sale
+  const idleQueue = `reconcile-idle-${randomUUID()}`;
+  const live = Array.from({ length: 201 }, () => randomUUID());
+  await ctx.db('sales').insert(
+    live.map((id) => ({
+      id,
+      status: 'RESERVED',
+      customer_name: 'Live saga',
+      customer_email: 'live@example.com',
+      subtotal: 0,
+      total: 0,
+      request_hash: 'reconciliation-test',
+      expires_at: ctx.db.raw(`now() + interval '1 minute'`),
+    })),
+  );
+  const started = await Promise.all(live.map((id) => ctx.deps.temporal.workflow.start('saleWorkflow', { workflowId: `sale-${id}`, taskQueue: idleQueue, args: [id] })));
+  try {
+    const productId = await createProduct(ctx.db, 2);
+    const created = await request(ctx.app)
+      .post('/sales')
+      .set(bearer(token))
+      .send({ customerName: 'Stranded Sam', customerEmail: 'sam@example.com', items: [{ productId, quantity: 2 }] });
+    expect(created.status).toBe(201);
+    const sale = created.body as { id: string; workflowId: string };
+    await ctx.deps.temporal.workflow.getHandle(sale.workflowId).terminate('test: stranded behind live sagas');
+
+    const [event] = await collectMessages([SALE_TOPICS.cancelled], (m) => m.key === sale.id, 1, 45_000);
+    expect(event?.value).toMatchObject({ status: 'CANCELLED', reason: 'saga terminated' });
+    expect(await stockOf(ctx.db, productId)).toMatchObject({ reserved: 0, available: 2 });
+    // the live sagas' sales were looked at and left alone
+    expect(await ctx.db('sales').whereIn('id', live).where({ status: 'RESERVED' }).count({ n: '*' }).first()).toEqual({ n: '201' });
+  } finally {
+    // rows first: a reconciliation run must never find them with their sagas ended
+    await ctx.db('sales').whereIn('id', live).delete();
+    await Promise.all(started.map((h) => h.terminate('test cleanup').catch(() => undefined)));
+  }
+}, 120_000);
