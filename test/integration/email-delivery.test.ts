@@ -188,3 +188,47 @@ test('through an SMTP outage the delivery waits with its error and is delivered 
   await waitForMessage(follower.user.email);
   expect((await listMessages(follower.user.email)).length).toBe(1);
 }, 120_000);
+
+test("the mail's one-click unsubscribe link stops that product's email; the inbox still gets the news", async () => {
+  const product = await soldOutProduct();
+  const follower = await customer('es');
+  await follow(follower, product.id);
+  await changeStock(product.id, { kind: 'restock', quantity: 2 });
+  await deliverUntil(follower, product.id, 'in_stock', 'sent', 30_000);
+  const mail = await waitForMessage(follower.user.email);
+  const link = /^<(.+)>$/.exec(headerOf(await rawSource(mail.id), 'List-Unsubscribe') ?? '')?.[1];
+  expect(link).toBeDefined();
+  const url = new URL(link!);
+  // what a mail provider does with List-Unsubscribe-Post (RFC 8058)
+  await request(ctx.app).post(`${url.pathname}${url.search}`).type('form').send('List-Unsubscribe=One-Click').expect(200);
+
+  await changeStock(product.id, { kind: 'adjust', quantity: -2, reason: 'sold at the counter' });
+  await changeStock(product.id, { kind: 'restock', quantity: 4 });
+  const rows = await eventually(async () => {
+    const found = await ctx.db('notifications').where({ recipient_id: follower.user.id, product_id: product.id, status: 'in_stock' }).orderBy('id').select('id');
+    return found.length === 2 ? found : undefined;
+  }, 30_000, 'the second back-in-stock inbox row');
+  // written in the same statement as its delivery would be
+  expect(await ctx.db('deliveries').where({ notification_id: rows[1]!.id })).toEqual([]);
+}, 90_000);
+
+test("a customer's own purchase is emailed in their language", async () => {
+  const product = await soldOutProduct();
+  await changeStock(product.id, { kind: 'restock', quantity: 5 });
+  const buyer = await customer('en');
+  const seller = await createUser(ctx.db, { role: 'sales' });
+  const sale = await request(ctx.app)
+    .post('/sales')
+    .set(bearer(await tokenFor(ctx.app, seller.email, seller.password)))
+    .send({ customerName: 'Buyer', customerEmail: buyer.user.email, items: [{ productId: product.id, quantity: 1 }], discount: 0 });
+  expect(sale.status).toBe(201);
+  const sent = await eventually(async () => {
+    await delivery.runOnce();
+    const row = await ctx.db('deliveries as d').join('notifications as n', 'n.id', 'd.notification_id').where({ 'n.recipient_id': buyer.user.id, 'n.sale_id': sale.body.id }).first('d.*');
+    return row?.status === 'sent' ? row : undefined;
+  }, 30_000, 'the purchase email sent');
+  expect(sent.template).toBe('sale_reserved');
+  const mail = await waitForMessage(buyer.user.email);
+  expect(mail.subject).toBe(`Sale ${String(sale.body.id).slice(0, 8)} reserved`);
+  expect(mail.text).toContain(product.name);
+}, 90_000);
