@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { startConsumers, type RunningConsumers } from '../../consumers';
+import { createMailer, type Mailer } from '../../delivery/mailer';
 import { createDeliveryWorker, deliveryMessageId, type DeliveryWorker } from '../../delivery/worker';
 import { startMailServer, stopMailServer } from '../../stack/mail';
 import { getConfig } from '../../shared/config';
@@ -231,4 +232,41 @@ test("a customer's own purchase is emailed in their language", async () => {
   const mail = await waitForMessage(buyer.user.email);
   expect(mail.subject).toBe(`Sale ${String(sale.body.id).slice(0, 8)} reserved`);
   expect(mail.text).toContain(product.name);
+}, 90_000);
+
+test('a worker that dies after the server accepted a mail but before marking it sent: the mail goes again (same Message-ID), none is lost', async () => {
+  const product = await soldOutProduct();
+  const follower = await customer('en');
+  await follow(follower, product.id);
+  await changeStock(product.id, { kind: 'restock', quantity: 1 });
+  await eventually(() => deliveryFor(follower, product.id, 'in_stock'), 30_000, 'the queued delivery');
+
+  // worker A: its mail reaches the server, then the worker freezes for good (as if killed) before recording it
+  const real = createMailer();
+  let accepted!: () => void;
+  const acceptedOnce = new Promise<void>((resolve) => (accepted = resolve));
+  const dying: Mailer = {
+    async send(mail) {
+      await real.send(mail);
+      accepted();
+      return new Promise(() => undefined);
+    },
+    verify: () => real.verify(),
+    close: () => real.close(),
+  };
+  const a = createDeliveryWorker({ db: ctx.db, log: logs.logger, mailer: dying, settings: { leaseSeconds: 1 } });
+  void a.runOnce();
+  await acceptedOnce;
+  const first = await waitForMessage(follower.user.email);
+  expect((await deliveryFor(follower, product.id, 'in_stock'))?.status).toBe('queued');
+
+  // once A's lease runs out, any other worker sends it again and records it
+  const sent = await deliverUntil(follower, product.id, 'in_stock', 'sent', 20_000);
+  expect(sent.attempts).toBe(2);
+  const mails = await listMessages(follower.user.email);
+  expect(mails.length).toBe(2);
+  const ids = await Promise.all(mails.map(async (m) => headerOf(await rawSource(m.id), 'Message-ID')));
+  expect(ids).toEqual([sent.message_id, sent.message_id]);
+  expect(first.subject).toBe(mails[1]!.subject);
+  real.close();
 }, 90_000);
