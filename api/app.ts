@@ -17,6 +17,9 @@ import { saleRoutes } from './routes/sales';
 import { stockRoutes } from './routes/stock';
 import { userRoutes } from './routes/users';
 import { streamTicketRoutes } from './routes/stream-tickets';
+import { deliveryRoutes } from './routes/deliveries';
+import { preferenceRoutes } from './routes/preferences';
+import { unsubscribeRoutes } from './routes/unsubscribe';
 import { createLiveStreams } from './streams/live-streams';
 import { webRoutes } from './routes/web';
 
@@ -62,6 +65,9 @@ export function createApp(deps: Dependencies): Express {
   app.use(notificationRoutes(deps, streams));
   app.use(userRoutes(deps));
   app.use(streamTicketRoutes(deps));
+  app.use(preferenceRoutes(deps));
+  app.use(deliveryRoutes(deps));
+  app.use(unsubscribeRoutes(deps));
 
   app.use(notFoundHandler);
   app.use(problemHandler);

@@ -1,10 +1,12 @@
 /**
  * `npm start` (after scripts/start.sh has started the servers): prepares the schema and topics,
  * then runs the worker, the consumers and the API in this one process, and says where
- * everything is. For scale-out, run bin/api.ts, bin/worker.ts and bin/consumers.ts separately.
+ * everything is. For scale-out, run bin/api.ts, bin/worker.ts, bin/consumers.ts and bin/delivery.ts
+ * separately.
  */
 import { startApiServer } from '../runtime/api-server';
 import { startConsumersProcess } from '../runtime/consumers-process';
+import { startDeliveryProcess } from '../runtime/delivery-process';
 import { runUntilSignal, type Stoppable } from '../runtime/lifecycle';
 import { prepare } from '../runtime/prepare';
 import { installWorkerRuntime, startWorker } from '../runtime/worker';
@@ -43,6 +45,7 @@ runUntilSignal('start', async () => {
   parts.push(await startWorker());
   const consumers = await startConsumersProcess();
   parts.push(consumers);
+  parts.push(await startDeliveryProcess());
   const api = await startApiServer();
   parts.push(api);
   process.stderr.write(banner(api.url, api.metricsUrl, consumers.url));

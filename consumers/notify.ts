@@ -19,13 +19,15 @@
  * first event for the product) the event's `previous_status` is the only baseline there is.
  *
  * Per event, in one transaction: claim the event id (dedupe), apply the version, insert one inbox
- * row per recipient and `pg_notify('notifications', {id, recipient_id})` for each, so the API's
+ * row per recipient with its immediate email delivery rows (delivery/preferences.ts decides which;
+ * delivery/worker.ts sends them) and `pg_notify('notifications', {id, recipient_id})` for each, so the API's
  * LISTEN connections hear about a notification only once it is committed. After the commit, one
  * structured log line per notification: that is how operators watch the flow.
  */
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { InventoryEvent, SaleEvent } from '../shared/events';
+import { ALL_EMAIL, AUDIENCE_ROLE, categoryOf, defaultsFor, emailWorthy, templateOf } from '../delivery/preferences';
 import { claimEvent } from './dedupe';
 import type { Delivered } from './messages';
 import type { EventHandler } from './runner';
@@ -58,6 +60,8 @@ interface Draft {
   title: string;
   body: string;
   eventId: string;
+  /** inventory: the status the change is measured from (picks the email template) */
+  from?: string | null;
 }
 
 interface Recipients {
@@ -181,6 +185,7 @@ function inventoryDraft(event: InventoryEvent, productName: string, from: string
       ? `An inventory system reported "${event.status}" for ${productName}.`
       : `${productName} went from ${label(from)} to ${label(event.status)}` + (available === null ? '.' : `; ${available} available.`),
     eventId: event.event_id,
+    from,
   };
 }
 
@@ -206,17 +211,46 @@ function saleDraft(event: SaleEvent, audience: Audience): Draft {
   };
 }
 
-/** Inserts one inbox row per recipient (skipping any already there) and signals each on commit. */
+/**
+ * The immediate email deliveries of the rows `ins` inserts, in the same statement: each recipient's
+ * effective email cadence for the category (their row, else the role default) must be immediate,
+ * with no "all email off" row and no mute of this product. Undefined: this notification is never
+ * emailed (no template, or not worth an email in its category).
+ */
+function immediateEmails(audience: Audience, draft: Draft): { sql: string; bindings: (string | null)[] } | undefined {
+  const category = categoryOf(audience, draft);
+  const template = templateOf(draft);
+  if (!template || !emailWorthy(category, template)) return undefined;
+  const fallback = defaultsFor(AUDIENCE_ROLE[audience])[category]?.email ?? 'off';
+  return {
+    sql: `, queued AS (
+       INSERT INTO deliveries (notification_id, recipient_id, channel, category, template)
+       SELECT ins.id, ins.recipient_id, 'email', ?, ? FROM ins
+       LEFT JOIN notification_preferences p ON p.user_id = ins.recipient_id AND p.category = ? AND p.channel = 'email'
+       WHERE COALESCE(p.cadence, ?) = 'immediate'
+         AND NOT EXISTS (SELECT 1 FROM notification_preferences a WHERE a.user_id = ins.recipient_id AND a.category = ? AND a.channel = 'email' AND a.cadence = 'off')
+         AND NOT EXISTS (SELECT 1 FROM email_product_mutes m WHERE m.user_id = ins.recipient_id AND m.product_id = ?)
+       ON CONFLICT (notification_id, channel) DO NOTHING
+     )`,
+    bindings: [category, template, category, fallback, ALL_EMAIL, draft.productId],
+  };
+}
+
+/**
+ * Inserts one inbox row per recipient (skipping any already there) with its immediate email
+ * deliveries, set-based in one statement, and signals each row on commit.
+ */
 async function store(trx: Knex.Transaction, audience: Audience, draft: Draft, recipients: Recipients): Promise<StoredRow[]> {
+  const emails = immediateEmails(audience, draft);
   const result = await trx.raw<{ rows: StoredRow[] }>(
     `WITH ins AS (
        INSERT INTO notifications (recipient_id, audience, kind, product_id, sale_id, status, title, body, event_id)
        SELECT u.id, ?, ?, ?, CAST(? AS uuid), ?, ?, ?, ? FROM users u WHERE u.deleted_at IS NULL AND (${recipients.where})
        ON CONFLICT (recipient_id, event_id) DO NOTHING
        RETURNING id, recipient_id
-     )
+     )${emails?.sql ?? ''}
      SELECT ins.id, ins.recipient_id, u.email FROM ins JOIN users u ON u.id = ins.recipient_id ORDER BY ins.id`,
-    [audience, draft.kind, draft.productId, draft.saleId, draft.status, draft.title, draft.body, draft.eventId, ...recipients.bindings],
+    [audience, draft.kind, draft.productId, draft.saleId, draft.status, draft.title, draft.body, draft.eventId, ...recipients.bindings, ...(emails?.bindings ?? [])],
   );
   const rows = result.rows;
   if (rows.length > 0) {

@@ -105,6 +105,14 @@ const envSchema = z.object({
   /** signs unsubscribe links; unset: derived from JWT_SECRET (production already refuses its default) */
   UNSUBSCRIBE_SECRET: z.string().min(32, 'UNSUBSCRIBE_SECRET must be at least 32 characters').optional(),
   UNSUBSCRIBE_TTL_DAYS: z.coerce.number().int().min(1).default(365),
+  /** the email delivery workers (delivery/worker.ts) */
+  DELIVERY_BATCH_SIZE: z.coerce.number().int().min(1).max(500).default(20),
+  DELIVERY_POLL_MS: z.coerce.number().int().min(10).default(1000),
+  DELIVERY_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(10),
+  DELIVERY_BACKOFF_BASE_SECONDS: z.coerce.number().min(0.01).default(5),
+  DELIVERY_BACKOFF_MAX_SECONDS: z.coerce.number().min(0.01).default(3600),
+  /** a claimed delivery is retried by any worker after this long (a worker died mid-send) */
+  DELIVERY_LEASE_SECONDS: z.coerce.number().int().min(5).default(120),
   // money and stock rules (api/services/sales.ts), abuse limits, and how operations data is exposed
   /** the largest discount (percent) sales staff may grant; admins may grant any */
   MAX_STAFF_DISCOUNT_PERCENT: z.coerce.number().min(0).max(100).default(50),
@@ -177,6 +185,16 @@ export interface Config {
   rules: { maxStaffDiscountPercent: number; maxOpenReservationsPerCustomer: number; maxReservedUnitsPerProduct: number; writeRateLimitPerMinute: number };
   metrics: { token?: string; port?: number };
   consumers: { healthPort: number; processedEventsRetentionDays: number };
+  delivery: DeliverySettings;
+}
+
+export interface DeliverySettings {
+  batchSize: number;
+  pollMs: number;
+  maxAttempts: number;
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+  leaseSeconds: number;
 }
 
 export interface MailConfig {
@@ -372,6 +390,14 @@ export function parseConfig(source: NodeJS.ProcessEnv): Config {
     },
     metrics: { token: env.METRICS_TOKEN, port: env.METRICS_PORT },
     consumers: { healthPort: env.CONSUMERS_HEALTH_PORT, processedEventsRetentionDays: env.PROCESSED_EVENTS_RETENTION_DAYS },
+    delivery: {
+      batchSize: env.DELIVERY_BATCH_SIZE,
+      pollMs: env.DELIVERY_POLL_MS,
+      maxAttempts: env.DELIVERY_MAX_ATTEMPTS,
+      backoffBaseMs: Math.round(env.DELIVERY_BACKOFF_BASE_SECONDS * 1000),
+      backoffMaxMs: Math.round(env.DELIVERY_BACKOFF_MAX_SECONDS * 1000),
+      leaseSeconds: env.DELIVERY_LEASE_SECONDS,
+    },
   };
 }
 

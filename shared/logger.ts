@@ -9,13 +9,14 @@ let root: Logger | undefined;
 
 /**
  * Credentials a URL may carry: `?access_token=` (refused by the streams, but a client may still
- * send it) and the streams' one-use `?ticket=`. Neither may reach the logs, nor be echoed back
+ * send it), the streams' one-use `?ticket=` and an unsubscribe link's `?token=` (it acts without a
+ * login). None may reach the logs, nor be echoed back
  * (api/problem.ts uses this for a problem's `instance`).
  */
-export const redactUrlSecrets = (url: string): string => url.replace(/([?&](?:access_token|ticket)=)[^&#]*/gi, '$1[redacted]');
+export const redactUrlSecrets = (url: string): string => url.replace(/([?&](?:access_token|ticket|token)=)[^&#]*/gi, '$1[redacted]');
 
 export const redactOptions: pino.LoggerOptions['redact'] = {
-  paths: ['password', '*.password', 'req.headers.authorization', 'token', 'req.url', 'req.query.access_token', 'req.query.ticket', 'ticket'],
+  paths: ['password', '*.password', 'req.headers.authorization', 'token', 'req.url', 'req.query.access_token', 'req.query.ticket', 'ticket', 'req.query.token'],
   censor: (value: unknown, path: string[]) => (path[path.length - 1] === 'url' && typeof value === 'string' ? redactUrlSecrets(value) : '[redacted]'),
 };
 

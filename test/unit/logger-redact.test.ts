@@ -22,3 +22,8 @@ test('URLs without a token and other secrets are handled as before', () => {
   expect((render({ req: { url: '/products?page=2' } }).req as { url: string }).url).toBe('/products?page=2');
   expect(render({ password: 'p', token: 't' })).toMatchObject({ password: '[redacted]', token: '[redacted]' });
 });
+
+test("an unsubscribe link's token (it unsubscribes without a login) is redacted from the URL and the query", () => {
+  const out = render({ req: { url: '/unsubscribe?token=eyJ.unsub.sig', query: { token: 'eyJ.unsub.sig' } } });
+  expect(out.req).toEqual({ url: '/unsubscribe?token=[redacted]', query: { token: '[redacted]' } });
+});

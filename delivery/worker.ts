@@ -1,0 +1,224 @@
+/**
+ * The email delivery worker. Any number of them (threads of one process or many processes) share
+ * the `deliveries` table:
+ *
+ * 1. claim: one short transaction takes up to `batchSize` due queued rows with
+ *    `FOR UPDATE SKIP LOCKED` (workers never wait on each other or take the same row), counts the
+ *    attempt and leases the row by moving next_attempt_at `leaseSeconds` ahead, then commits;
+ * 2. send, outside any transaction: re-read what the mail is about (a back-in-stock mail for a
+ *    product that is out of stock again is skipped, as is one for a recipient who is gone or has
+ *    unsubscribed since), render it in the recipient's language, hand it to the SMTP server with
+ *    the delivery's stable Message-ID;
+ * 3. record: sent only after the server accepted it. A crash between 2 and 3 leaves the row queued
+ *    with its lease; when the lease runs out another worker sends it again: one mail may be
+ *    duplicated (same Message-ID), none is lost. A failure sets last_error and the next attempt
+ *    (exponential backoff, capped); a permanent SMTP refusal (5xx) or the last attempt → failed.
+ */
+import type { Knex } from 'knex';
+import type { Logger } from 'pino';
+import { getConfig, type DeliverySettings } from '../shared/config';
+import { createMailer, isPermanentSmtpFailure, messageIdFor, type MailLocale, type Mailer } from './mailer';
+import { ALL_EMAIL, type Category, type Template } from './preferences';
+import { renderEmail } from './templates/render';
+import { unsubscribeUrl, type UnsubscribeScope } from './unsubscribe-links';
+
+export interface DeliveryWorkerOptions {
+  db: Knex;
+  log: Logger;
+  mailer?: Mailer;
+  settings?: Partial<DeliverySettings>;
+}
+
+export interface DeliveryWorker {
+  /** claims and handles one batch; resolves with how many deliveries it handled */
+  runOnce(): Promise<number>;
+  /** polls until stop() */
+  start(): void;
+  /** finishes the batch in hand, then closes the mailer */
+  stop(): Promise<void>;
+}
+
+interface Claimed {
+  id: string;
+  notification_id: string;
+  recipient_id: string;
+  category: Category;
+  template: Template;
+  attempts: number;
+}
+
+interface Context {
+  email: string;
+  locale: MailLocale;
+  role: string;
+  gone: boolean;
+  unsubscribed: boolean;
+  product_id: string | null;
+  sale_id: string | null;
+  body: string;
+  product_name: string | null;
+  stock_status: string | null;
+  available: number | null;
+}
+
+type Outcome = { status: 'sent'; messageId: string } | { status: 'skipped'; reason: string } | { status: 'retry' | 'failed'; error: string };
+
+/** the delay before attempt n+1 after n attempts: base · 2^(n-1), at most max */
+export function backoffMs(attempts: number, baseMs: number, maxMs: number): number {
+  return Math.min(maxMs, baseMs * 2 ** Math.max(0, attempts - 1));
+}
+
+/** a delivery's Message-ID: the same for every attempt, so a duplicate is recognisably one mail */
+export function deliveryMessageId(notificationId: string | number, channel = 'email'): string {
+  return messageIdFor(`notification-${notificationId}-${channel}`);
+}
+
+export function productUrl(productId: string): string {
+  return `${getConfig().mail.publicBaseUrl}/#/products/${encodeURIComponent(productId)}`;
+}
+
+export function createDeliveryWorker({ db, log, mailer: given, settings: overrides }: DeliveryWorkerOptions): DeliveryWorker {
+  const settings: DeliverySettings = { ...getConfig().delivery, ...overrides };
+  const mailer = given ?? createMailer();
+  let running = false;
+  let loop: Promise<void> | undefined;
+  let wake: (() => void) | undefined;
+
+  async function claim(): Promise<Claimed[]> {
+    const result = await db.raw<{ rows: Claimed[] }>(
+      `UPDATE deliveries d
+          SET attempts = d.attempts + 1, next_attempt_at = now() + make_interval(secs => ?), updated_at = now()
+        WHERE d.id IN (
+          SELECT id FROM deliveries
+           WHERE status = 'queued' AND channel = 'email' AND next_attempt_at <= now()
+           ORDER BY next_attempt_at
+           LIMIT ?
+           FOR UPDATE SKIP LOCKED)
+      RETURNING d.id, d.notification_id, d.recipient_id, d.category, d.template, d.attempts`,
+      [settings.leaseSeconds, settings.batchSize],
+    );
+    return result.rows;
+  }
+
+  async function context(d: Claimed): Promise<Context | undefined> {
+    const result = await db.raw<{ rows: Context[] }>(
+      `SELECT u.email, u.locale, u.role,
+              (u.deleted_at IS NOT NULL OR u.disabled_at IS NOT NULL) AS gone,
+              (EXISTS (SELECT 1 FROM notification_preferences a WHERE a.user_id = u.id AND a.channel = 'email' AND a.cadence = 'off' AND a.category IN (?, ?))
+               OR EXISTS (SELECT 1 FROM email_product_mutes m WHERE m.user_id = u.id AND m.product_id = n.product_id)) AS unsubscribed,
+              n.product_id, n.sale_id, n.body, p.name AS product_name, i.status AS stock_status, i.available
+         FROM notifications n
+         JOIN users u ON u.id = n.recipient_id
+         LEFT JOIN products p ON p.id = n.product_id
+         LEFT JOIN inventory i ON i.product_id = n.product_id
+        WHERE n.id = ?`,
+      [ALL_EMAIL, d.category, d.notification_id],
+    );
+    return result.rows[0];
+  }
+
+  async function attempt(d: Claimed): Promise<Outcome> {
+    const c = await context(d);
+    if (!c) return { status: 'skipped', reason: 'the notification no longer exists' };
+    if (c.gone) return { status: 'skipped', reason: 'the recipient is disabled or deleted' };
+    if (c.unsubscribed) return { status: 'skipped', reason: 'the recipient unsubscribed' };
+    // the inbox keeps the history; an email saying "back in stock" must still be true when it leaves
+    if (d.template === 'back_in_stock' && c.stock_status === 'out_of_stock') return { status: 'skipped', reason: 'the product is out of stock again' };
+
+    const scope: UnsubscribeScope = c.role === 'customer' && c.product_id ? { kind: 'product', productId: c.product_id } : { kind: 'category', category: d.category };
+    const unsubscribe = await unsubscribeUrl({ userId: d.recipient_id, scope });
+    const email = renderEmail({
+      template: d.template,
+      locale: c.locale,
+      productName: c.product_name ?? c.product_id ?? undefined,
+      status: c.product_id ? (c.stock_status ?? undefined) : undefined,
+      available: c.product_id ? c.available : undefined,
+      sale: c.sale_id?.slice(0, 8),
+      details: c.sale_id ? c.body : undefined,
+      productUrl: c.product_id ? productUrl(c.product_id) : undefined,
+      unsubscribeUrl: unsubscribe,
+    });
+    const messageId = deliveryMessageId(d.notification_id);
+    try {
+      await mailer.send({ to: c.email, locale: c.locale, messageId, unsubscribeUrl: unsubscribe, ...email });
+      return { status: 'sent', messageId };
+    } catch (err) {
+      const error = err instanceof Error ? err.message : String(err);
+      return { status: isPermanentSmtpFailure(err) || d.attempts >= settings.maxAttempts ? 'failed' : 'retry', error };
+    }
+  }
+
+  async function record(d: Claimed, outcome: Outcome): Promise<void> {
+    const row = db('deliveries').where({ id: d.id, status: 'queued' });
+    switch (outcome.status) {
+      case 'sent':
+        await row.update({ status: 'sent', sent_at: db.fn.now(), message_id: outcome.messageId, last_error: null, updated_at: db.fn.now() });
+        break;
+      case 'skipped':
+        await row.update({ status: 'skipped', last_error: outcome.reason, updated_at: db.fn.now() });
+        break;
+      case 'failed':
+        await row.update({ status: 'failed', last_error: outcome.error, updated_at: db.fn.now() });
+        break;
+      case 'retry': {
+        const delay = backoffMs(d.attempts, settings.backoffBaseMs, settings.backoffMaxMs);
+        await row.update({ last_error: outcome.error, next_attempt_at: db.raw(`now() + make_interval(secs => ?)`, [delay / 1000]), updated_at: db.fn.now() });
+        break;
+      }
+    }
+    const level = outcome.status === 'sent' || outcome.status === 'skipped' ? 'info' : 'warn';
+    log[level]({ delivery_id: Number(d.id), notification_id: Number(d.notification_id), recipient_id: d.recipient_id, template: d.template, attempts: d.attempts, ...outcome }, `delivery ${outcome.status}`);
+  }
+
+  async function runOnce(): Promise<number> {
+    const batch = await claim();
+    await Promise.all(
+      batch.map(async (d) => {
+        let outcome: Outcome;
+        try {
+          outcome = await attempt(d);
+        } catch (err) {
+          outcome = { status: d.attempts >= settings.maxAttempts ? 'failed' : 'retry', error: err instanceof Error ? err.message : String(err) };
+        }
+        await record(d, outcome);
+      }),
+    );
+    return batch.length;
+  }
+
+  async function poll(): Promise<void> {
+    while (running) {
+      let handled = 0;
+      try {
+        handled = await runOnce();
+      } catch (err) {
+        log.error({ err }, 'delivery batch failed; retrying after the poll interval');
+      }
+      if (handled < settings.batchSize && running) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, settings.pollMs);
+          wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        wake = undefined;
+      }
+    }
+  }
+
+  return {
+    runOnce,
+    start() {
+      if (running) return;
+      running = true;
+      loop = poll();
+    },
+    async stop() {
+      running = false;
+      wake?.();
+      await loop;
+      mailer.close();
+    },
+  };
+}
