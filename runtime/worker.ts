@@ -3,7 +3,14 @@
  * Its Rust core's own metrics are served in Prometheus format on WORKER_METRICS_ADDRESS (relayed
  * by the API's /metrics when both run in one process).
  */
-import { DefaultLogger, Runtime, Worker, type LogLevel } from '@temporalio/worker';
+import type { Context } from '@temporalio/activity';
+import {
+  makeWorkflowExporter,
+  OpenTelemetryActivityInboundInterceptor,
+  OpenTelemetryActivityOutboundInterceptor,
+  type OpenTelemetrySinks,
+} from '@temporalio/interceptors-opentelemetry';
+import { DefaultLogger, Runtime, Worker, type InjectedSinks, type LogLevel } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createActivities, type ActivityDeps } from '../activities';
 import { dataErrorInterceptor } from '../activities/data-errors';
@@ -13,6 +20,7 @@ import { closeDb, db } from '../shared/db';
 import { closeProducer, producer } from '../shared/kafka';
 import { componentLogger } from '../shared/logger';
 import { createTemporalClient, createWorkerConnection } from '../shared/temporal';
+import { activeTracing } from '../shared/tracing';
 import type { Stoppable } from './lifecycle';
 import { ensureReconciliationSchedule } from './reconciliation';
 
@@ -50,11 +58,33 @@ export const WORKER_DEFAULTS: Required<WorkerTuning> = {
  */
 export function sagaWorkerOptions(deps: ActivityDeps, stepLog: Logger = componentLogger('saga-steps')) {
   const warnAfterAttempts = getConfig().sagaEdges.stepRetryWarnAttempts;
+  const tracing = tracingWorkerOptions();
   return {
     taskQueue: getConfig().temporal.taskQueue,
     workflowsPath: require.resolve('../workflows'),
     activities: createActivities(deps),
-    interceptors: { activity: [stepRetryInterceptor({ warnAfterAttempts, log: stepLog }), dataErrorInterceptor] },
+    interceptors: {
+      activity: [...tracing.activity, stepRetryInterceptor({ warnAfterAttempts, log: stepLog }), dataErrorInterceptor],
+      workflowModules: tracing.workflowModules,
+    },
+    sinks: tracing.sinks,
+  };
+}
+
+/**
+ * With tracing on (shared/tracing.ts): workflow spans (continuing the client's context from the
+ * workflow's headers, one per activity and local activity scheduled) leave the sandbox through the
+ * `exporter` sink into the process's span processor; activity spans (outermost, so a step's
+ * retries and data errors happen inside it) parent the queries and Kafka messages of the step.
+ * Off: nothing is added, the workflow bundle is the same as without tracing.
+ */
+function tracingWorkerOptions() {
+  const tracing = activeTracing();
+  if (!tracing) return { activity: [], workflowModules: [], sinks: undefined };
+  return {
+    activity: [(ctx: Context) => ({ inbound: new OpenTelemetryActivityInboundInterceptor(ctx), outbound: new OpenTelemetryActivityOutboundInterceptor(ctx) })],
+    workflowModules: [require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors')],
+    sinks: { exporter: makeWorkflowExporter(tracing.spanProcessor, tracing.resource) } satisfies InjectedSinks<OpenTelemetrySinks>,
   };
 }
 

@@ -1,7 +1,9 @@
 /** Connections to the Temporal server: a client for the API, a native connection for workers. */
 import { Client, Connection } from '@temporalio/client';
+import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
 import { NativeConnection } from '@temporalio/worker';
 import { getConfig } from './config';
+import { activeTracing } from './tracing';
 
 function connectionOptions() {
   const { temporal } = getConfig();
@@ -10,7 +12,9 @@ function connectionOptions() {
 
 export async function createTemporalClient(): Promise<Client> {
   const connection = await Connection.connect({ ...connectionOptions(), connectTimeout: 10_000 });
-  return new Client({ connection, namespace: getConfig().temporal.namespace });
+  // with tracing on, starting a saga or updating it carries the caller's trace into the workflow's headers
+  const interceptors = activeTracing() ? { workflow: [new OpenTelemetryWorkflowClientInterceptor()] } : undefined;
+  return new Client({ connection, namespace: getConfig().temporal.namespace, interceptors });
 }
 
 export function createWorkerConnection(): Promise<NativeConnection> {
