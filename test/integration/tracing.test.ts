@@ -91,6 +91,14 @@ test("a sale's POST and its PATCH each make one trace across the API, the worker
   const ids = new Set(whole.map((s) => s.id));
   expect(whole.filter((s) => s.parentId === undefined).map((s) => s.name)).toEqual(['post']);
   expect(whole.filter((s) => s.parentId !== undefined && !ids.has(s.parentId)).map((s) => s.name)).toEqual([]);
+
+  // a consumer's log line about this sale names the sale's trace
+  const counted = await eventually(
+    async () => app.output().split('\n').find((l) => l.includes('"sale counted"') && l.includes(sale.id)),
+    10_000,
+    "the analytics consumer's line about the sale",
+  );
+  expect(JSON.parse(counted)).toMatchObject({ sale_id: sale.id, trace_id: saleTrace });
 }, 120_000);
 
 test('an error response and its log line name the trace', async () => {
