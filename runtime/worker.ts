@@ -3,14 +3,7 @@
  * Its Rust core's own metrics are served in Prometheus format on WORKER_METRICS_ADDRESS (relayed
  * by the API's /metrics when both run in one process).
  */
-import type { Context } from '@temporalio/activity';
-import {
-  makeWorkflowExporter,
-  OpenTelemetryActivityInboundInterceptor,
-  OpenTelemetryActivityOutboundInterceptor,
-  type OpenTelemetrySinks,
-} from '@temporalio/interceptors-opentelemetry';
-import { DefaultLogger, Runtime, Worker, type InjectedSinks, type LogLevel } from '@temporalio/worker';
+import { DefaultLogger, Runtime, Worker, type LogLevel } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createActivities, type ActivityDeps } from '../activities';
 import { dataErrorInterceptor } from '../activities/data-errors';
@@ -20,7 +13,7 @@ import { closeDb, db } from '../shared/db';
 import { closeProducer, producer } from '../shared/kafka';
 import { componentLogger } from '../shared/logger';
 import { createTemporalClient, createWorkerConnection } from '../shared/temporal';
-import { activeTracing } from '../shared/tracing';
+import { activeTracing, type TracingWorkerOptions } from '../shared/tracing';
 import type { Stoppable } from './lifecycle';
 import { ensureReconciliationSchedule } from './reconciliation';
 
@@ -73,19 +66,12 @@ export function sagaWorkerOptions(deps: ActivityDeps, stepLog: Logger = componen
 
 /**
  * With tracing on (shared/tracing.ts): workflow spans (continuing the client's context from the
- * workflow's headers, one per activity and local activity scheduled) leave the sandbox through the
- * `exporter` sink into the process's span processor; activity spans (outermost, so a step's
- * retries and data errors happen inside it) parent the queries and Kafka messages of the step.
- * Off: nothing is added, the workflow bundle is the same as without tracing.
+ * workflow's headers, one per activity and update) go out through a sink; activity spans
+ * (outermost, so a step's retries and data errors happen inside it) parent the queries and Kafka
+ * messages of the step. Off: nothing is added, the workflow bundle is the one without tracing.
  */
-function tracingWorkerOptions() {
-  const tracing = activeTracing();
-  if (!tracing) return { activity: [], workflowModules: [], sinks: undefined };
-  return {
-    activity: [(ctx: Context) => ({ inbound: new OpenTelemetryActivityInboundInterceptor(ctx), outbound: new OpenTelemetryActivityOutboundInterceptor(ctx) })],
-    workflowModules: [require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors')],
-    sinks: { exporter: makeWorkflowExporter(tracing.spanProcessor, tracing.resource) } satisfies InjectedSinks<OpenTelemetrySinks>,
-  };
+function tracingWorkerOptions(): TracingWorkerOptions {
+  return activeTracing()?.workerOptions() ?? { activity: [], workflowModules: [], sinks: undefined };
 }
 
 /** How long activities in flight may finish after shutdown starts (the worker's drain). */

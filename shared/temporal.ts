@@ -1,6 +1,5 @@
 /** Connections to the Temporal server: a client for the API, a native connection for workers. */
 import { Client, Connection } from '@temporalio/client';
-import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
 import { NativeConnection } from '@temporalio/worker';
 import { getConfig } from './config';
 import { activeTracing } from './tracing';
@@ -13,7 +12,7 @@ function connectionOptions() {
 export async function createTemporalClient(): Promise<Client> {
   const connection = await Connection.connect({ ...connectionOptions(), connectTimeout: 10_000 });
   // with tracing on, starting a saga or updating it carries the caller's trace into the workflow's headers
-  const interceptors = activeTracing() ? { workflow: [new OpenTelemetryWorkflowClientInterceptor()] } : undefined;
+  const interceptors = activeTracing()?.clientInterceptors();
   return new Client({ connection, namespace: getConfig().temporal.namespace, interceptors });
 }
 

@@ -4,68 +4,40 @@
  * Each entry point starts it before anything else is loaded (bin/*.ts import runtime/tracing-start
  * first), so the instrumentations hook http/express, pg and kafkajs as they are required: HTTP
  * server spans, query spans, Kafka produce spans that put the context into the message headers
- * and consume spans that continue it. The Temporal worker adds its interceptors and the workflow
- * span sink from here (runtime/worker.ts), the API's client its interceptor (shared/temporal.ts).
+ * and consume spans that continue it. The Temporal worker adds the interceptors and the workflow
+ * span sink given here (runtime/worker.ts), the API's client its interceptor (shared/temporal.ts).
  *
- * OTEL_TRACES_EXPORTER=none (the default outside development) starts no SDK: the API stays the
- * no-op one, no span is made, nothing is exported.
+ * OTEL_TRACES_EXPORTER=none (the default outside development) loads and starts no SDK: the API
+ * stays OpenTelemetry's no-op one, no span is made, nothing is exported.
  */
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { ZipkinExporter } from '@opentelemetry/exporter-zipkin';
-import { ExpressInstrumentation } from '@opentelemetry/instrumentation-express';
-import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
-import { KafkaJsInstrumentation } from '@opentelemetry/instrumentation-kafkajs';
-import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
-import { Resource } from '@opentelemetry/resources';
-import { NodeSDK } from '@opentelemetry/sdk-node';
-import { BatchSpanProcessor, ConsoleSpanExporter, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
+import type { ClientInterceptors } from '@temporalio/client';
+import type { ActivityInterceptorsFactory, InjectedSinks } from '@temporalio/worker';
 import { getConfig } from './config';
 
+/** What a Temporal worker adds with tracing on (see runtime/worker.ts). */
+export interface TracingWorkerOptions {
+  activity: ActivityInterceptorsFactory[];
+  workflowModules: string[];
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the SDK's sink type, kept out of this light module
+  sinks?: InjectedSinks<any>;
+}
+
 export interface Tracing {
-  sdk: NodeSDK;
-  /** shared with the Temporal worker's workflow span sink, so workflow spans leave the same way */
-  spanProcessor: SpanProcessor;
-  resource: Resource;
+  stop(): Promise<void>;
+  clientInterceptors(): ClientInterceptors;
+  workerOptions(): TracingWorkerOptions;
 }
 
 let active: Tracing | undefined;
 
-function exporter(): SpanExporter | undefined {
-  const { tracing } = getConfig();
-  switch (tracing.exporter) {
-    case 'zipkin':
-      return new ZipkinExporter({ url: tracing.zipkinEndpoint });
-    case 'otlp':
-      return new OTLPTraceExporter({ url: tracing.otlpEndpoint });
-    case 'console':
-      return new ConsoleSpanExporter();
-    case 'none':
-      return undefined;
-  }
-}
-
 /** Starts the SDK once per process under the service name `sales-saga-<process>`; a no-op when tracing is off. */
 export function startTracing(processName: string): Tracing | undefined {
-  if (active) return active;
-  const spanExporter = exporter();
-  if (!spanExporter) return undefined;
-  const resource = new Resource({ [ATTR_SERVICE_NAME]: `sales-saga-${processName}` });
-  const spanProcessor = new BatchSpanProcessor(spanExporter, { scheduledDelayMillis: 1000 });
-  const sdk = new NodeSDK({
-    resource,
-    autoDetectResources: false,
-    spanProcessors: [spanProcessor],
-    instrumentations: [
-      // health probes and metrics scrapes would bury the sales in spans
-      new HttpInstrumentation({ ignoreIncomingRequestHook: (req) => /^\/(healthz|readyz|metrics)\b/.test(req.url ?? '') }),
-      new ExpressInstrumentation(),
-      new PgInstrumentation(),
-      new KafkaJsInstrumentation(),
-    ],
-  });
-  sdk.start();
-  active = { sdk, spanProcessor, resource };
+  const { tracing } = getConfig();
+  if (active || tracing.exporter === 'none') return active;
+  // loaded here, not imported: a process with tracing off never pays for the SDK's modules
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { startSdk } = require('./tracing-sdk') as typeof import('./tracing-sdk');
+  active = startSdk(`sales-saga-${processName}`, tracing);
   return active;
 }
 
@@ -78,5 +50,5 @@ export function activeTracing(): Tracing | undefined {
 export async function stopTracing(): Promise<void> {
   const running = active;
   active = undefined;
-  await running?.sdk.shutdown();
+  await running?.stop();
 }
