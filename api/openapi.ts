@@ -38,6 +38,7 @@ export const problemSchema = openapi.register(
         .array(z.object({ path: z.string(), message: z.string() }))
         .optional()
         .openapi({ description: 'one entry per invalid field (validation failures only)' }),
+      traceId: z.string().optional().openapi({ description: 'the trace of the request, when tracing is on (README "Tracing")', example: '4bf92f3577b34da6a3ce929d0e0e4736' }),
     })
     .passthrough(),
 );

@@ -7,13 +7,20 @@ import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import { ZodError } from 'zod';
 import { AppError } from '../shared/errors';
 import { redactUrlSecrets } from '../shared/logger';
+import { currentTraceId } from '../shared/trace-id';
 
 export function sendProblem(res: Response, error: AppError): void {
   if (error.retryAfterSeconds !== undefined) res.set('Retry-After', String(error.retryAfterSeconds));
   res
     .status(error.status)
     .type('application/problem+json')
-    .json({ type: 'about:blank', title: error.title, status: error.status, detail: error.detail, instance: redactUrlSecrets(res.req.originalUrl), ...error.extras });
+    .json({ type: 'about:blank', title: error.title, status: error.status, detail: error.detail, instance: redactUrlSecrets(res.req.originalUrl), ...error.extras, ...traceIdMember() });
+}
+
+/** With tracing on, the problem names its trace, so a user's error report leads to it (README "Tracing"). */
+function traceIdMember(): { traceId?: string } {
+  const traceId = currentTraceId();
+  return traceId ? { traceId } : {};
 }
 
 export function fromZod(error: ZodError, where: string): AppError {

@@ -4,6 +4,7 @@
  * everything is. For scale-out, run bin/api.ts, bin/worker.ts, bin/consumers.ts and bin/delivery.ts
  * separately.
  */
+import '../runtime/tracing-start'; // first: tracing hooks the libraries as they load
 import { startApiServer } from '../runtime/api-server';
 import { startConsumersProcess } from '../runtime/consumers-process';
 import { startDeliveryProcess } from '../runtime/delivery-process';
@@ -12,6 +13,14 @@ import { prepare } from '../runtime/prepare';
 import { installWorkerRuntime, startWorker } from '../runtime/worker';
 import { getConfig } from '../shared/config';
 import { DEMO_USERS } from '../shared/demo-data';
+
+/** Where this process's spans go (README "Tracing"). */
+function traceBackend(): string {
+  const { tracing } = getConfig();
+  if (tracing.exporter === 'none') return 'off (OTEL_TRACES_EXPORTER=none)';
+  if (tracing.exporter === 'zipkin') return tracing.uiUrl ? `${tracing.uiUrl}   (Zipkin; X-Trace-Id / traceId / trace_id lead to a trace)` : `${tracing.zipkinEndpoint} (OTEL_EXPORTER_ZIPKIN_ENDPOINT)`;
+  return tracing.exporter === 'otlp' ? `${tracing.otlpEndpoint} (OTLP)` : 'printed on the console';
+}
 
 function banner(apiUrl: string, metricsUrl: string | undefined, consumersUrl: string): string {
   const cfg = getConfig();
@@ -30,6 +39,7 @@ function banner(apiUrl: string, metricsUrl: string | undefined, consumersUrl: st
     cfg.mail.external
       ? `  Mail (SMTP)    ${cfg.mail.smtpUrl.replace(/\/\/([^:@/]+):[^@/]+@/, '//$1:***@')}   (SMTP_URL)`
       : `  Mail UI        ${cfg.mail.uiUrl}/   (SMTP 127.0.0.1:${cfg.mail.localSmtpPort}; every email sent lands here)`,
+    `  Traces         ${traceBackend()}`,
   ];
   if (cfg.demo.seed) {
     lines.push(`  Demo users     ${DEMO_USERS.map((u) => `${u.email} (${u.role})`).join(', ')}; password: ${cfg.demo.password === 'demo-password' ? 'demo-password' : '(DEMO_PASSWORD)'}`);

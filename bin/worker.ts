@@ -1,4 +1,5 @@
 /** The Temporal worker alone (scale out: run N of these on the same task queue). */
+import '../runtime/tracing-start'; // first: tracing hooks the libraries as they load
 import { runUntilSignal } from '../runtime/lifecycle';
 import { installWorkerRuntime, startWorker } from '../runtime/worker';
 import { preflight } from '../shared/preflight';

@@ -17,6 +17,7 @@
  * - stop() disconnects gracefully: kafkajs lets the record in flight finish, commits the resolved
  *   offsets and leaves the group, so a rebalance hands its partitions over at once.
  */
+import { trace } from '@opentelemetry/api';
 import type { Admin, Consumer, EachMessagePayload, IHeaders, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { dlqTopic } from '../shared/topics';
@@ -154,6 +155,8 @@ export async function startGroupConsumer(options: GroupConsumerOptions): Promise
   }
 
   async function eachMessage({ topic, partition, message }: EachMessagePayload): Promise<void> {
+    // with tracing on, kafkajs's instrumentation made this message's span from its headers; it names its group
+    trace.getActiveSpan()?.setAttribute('messaging.kafka.consumer.group', groupId).updateName(`${topic} process ${groupId}`);
     const origin: Origin = { topic, partition, offset: message.offset };
     let delivered: Delivered;
     try {

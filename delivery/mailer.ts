@@ -5,6 +5,7 @@
  * is recognisably the same mail), and one-click unsubscribe (RFC 8058: `List-Unsubscribe` with an
  * https link + `List-Unsubscribe-Post: List-Unsubscribe=One-Click`).
  */
+import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { createTransport } from 'nodemailer';
 import { getConfig, type MailConfig } from '../shared/config';
 
@@ -43,6 +44,25 @@ export function messageIdFor(key: string, from = getConfig().mail.from): string 
   return `<${key.replace(/[^A-Za-z0-9._-]/g, '-')}@${domain}>`;
 }
 
+/**
+ * The SMTP exchange as a client span of the trace that sends it (issue #16; a no-op while tracing
+ * is off): the last hop from a sale to the person notified.
+ */
+async function smtpSpan<T extends { response: string }>(send: () => Promise<T>): Promise<T> {
+  return trace.getTracer('sales-saga-mail').startActiveSpan('smtp send', { kind: SpanKind.CLIENT }, async (span) => {
+    try {
+      const info = await send();
+      span.setAttribute('smtp.response', info.response);
+      return info;
+    } catch (err) {
+      span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
+      throw err;
+    } finally {
+      span.end();
+    }
+  });
+}
+
 export function createMailer(mail: MailConfig = getConfig().mail): Mailer {
   const transport = createTransport({
     url: mail.smtpUrl,
@@ -59,7 +79,7 @@ export function createMailer(mail: MailConfig = getConfig().mail): Mailer {
     async send(message: OutgoingMail): Promise<SentMail> {
       if (!MESSAGE_ID.test(message.messageId)) throw new Error(`messageId must look like <id@domain>, got ${message.messageId}`);
       if (!/^https?:\/\//.test(message.unsubscribeUrl)) throw new Error('unsubscribeUrl must be an http(s) link');
-      const info = await transport.sendMail({
+      const info = await smtpSpan(() => transport.sendMail({
         from: mail.from,
         to: message.to,
         subject: message.subject,
@@ -73,7 +93,7 @@ export function createMailer(mail: MailConfig = getConfig().mail): Mailer {
           // tells auto-responders (out-of-office) not to answer a notification
           'Auto-Submitted': 'auto-generated',
         },
-      });
+      }));
       return { messageId: info.messageId, response: info.response };
     },
     async verify(): Promise<void> {

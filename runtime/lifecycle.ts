@@ -4,6 +4,7 @@
  */
 import { ConfigError, getConfig } from '../shared/config';
 import { logger } from '../shared/logger';
+import { stopTracing } from '../shared/tracing';
 
 /** How long a stopping process may take before it exits anyway (deploy/ sizes its grace periods on it). */
 export const STOP_TIMEOUT_MS = 30_000;
@@ -46,6 +47,7 @@ export function runUntilSignal(name: string, start: () => Promise<Stoppable>): v
     force.unref();
     try {
       await running?.stop();
+      await stopTracing(); // the spans of the last requests still leave
       log.info('stopped');
       process.exit(0);
     } catch (err) {

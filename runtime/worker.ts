@@ -13,6 +13,7 @@ import { closeDb, db } from '../shared/db';
 import { closeProducer, producer } from '../shared/kafka';
 import { componentLogger } from '../shared/logger';
 import { createTemporalClient, createWorkerConnection } from '../shared/temporal';
+import { activeTracing, type TracingWorkerOptions } from '../shared/tracing';
 import type { Stoppable } from './lifecycle';
 import { ensureReconciliationSchedule } from './reconciliation';
 
@@ -50,12 +51,27 @@ export const WORKER_DEFAULTS: Required<WorkerTuning> = {
  */
 export function sagaWorkerOptions(deps: ActivityDeps, stepLog: Logger = componentLogger('saga-steps')) {
   const warnAfterAttempts = getConfig().sagaEdges.stepRetryWarnAttempts;
+  const tracing = tracingWorkerOptions();
   return {
     taskQueue: getConfig().temporal.taskQueue,
     workflowsPath: require.resolve('../workflows'),
     activities: createActivities(deps),
-    interceptors: { activity: [stepRetryInterceptor({ warnAfterAttempts, log: stepLog }), dataErrorInterceptor] },
+    interceptors: {
+      activity: [...tracing.activity, stepRetryInterceptor({ warnAfterAttempts, log: stepLog }), dataErrorInterceptor],
+      workflowModules: tracing.workflowModules,
+    },
+    sinks: tracing.sinks,
   };
+}
+
+/**
+ * With tracing on (shared/tracing.ts): workflow spans (continuing the client's context from the
+ * workflow's headers, one per activity and update) go out through a sink; activity spans
+ * (outermost, so a step's retries and data errors happen inside it) parent the queries and Kafka
+ * messages of the step. Off: nothing is added, the workflow bundle is the one without tracing.
+ */
+function tracingWorkerOptions(): TracingWorkerOptions {
+  return activeTracing()?.workerOptions() ?? { activity: [], workflowModules: [], sinks: undefined };
 }
 
 /** How long activities in flight may finish after shutdown starts (the worker's drain). */

@@ -19,6 +19,8 @@ export TEMPORAL_UI_PORT="${TEST_TEMPORAL_UI_PORT:-18233}"
 # the local mail server (MailDev) of the suite, apart from npm start's 1025 / 8025
 export LOCAL_SMTP_PORT="${TEST_SMTP_PORT:-11025}"
 export LOCAL_SMTP_UI_PORT="${TEST_SMTP_UI_PORT:-18025}"
+# the local trace backend (Zipkin) of the suite, apart from npm start's 9411
+export LOCAL_ZIPKIN_PORT="${TEST_ZIPKIN_PORT:-19411}"
 
 bash scripts/ensure-deps.sh
 # helm, kubeconform and the Kubernetes schemas for test/unit/deploy-chart.test.ts (`npm run

@@ -129,6 +129,16 @@ const envSchema = z.object({
   CONSUMERS_HEALTH_PORT: port.default(3001),
   /** consumers: processed_events rows older than this are pruned (redeliveries come within minutes) */
   PROCESSED_EVENTS_RETENTION_DAYS: z.coerce.number().int().min(1).default(30),
+
+  // tracing (issue #16; shared/tracing.ts): OpenTelemetry's own variable names
+  /** where spans go: the local Zipkin (default when APP_ENV=development), an OTLP/HTTP collector, the console, or nowhere (no SDK started) */
+  OTEL_TRACES_EXPORTER: z.enum(['zipkin', 'otlp', 'console', 'none']).optional(),
+  /** another Zipkin's span endpoint (…/api/v2/spans); unset: the local one the stack provisions */
+  OTEL_EXPORTER_ZIPKIN_ENDPOINT: z.string().url().optional(),
+  /** an OTLP/HTTP collector's base address (spans go to <it>/v1/traces), for OTEL_TRACES_EXPORTER=otlp */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().default('http://127.0.0.1:4318'),
+  /** the local Zipkin server (stack/zipkin.ts): API and UI on 127.0.0.1 */
+  LOCAL_ZIPKIN_PORT: port.default(9411),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -186,6 +196,7 @@ export interface Config {
   metrics: { token?: string; port?: number };
   consumers: { healthPort: number; processedEventsRetentionDays: number };
   delivery: DeliverySettings;
+  tracing: TracingConfig;
 }
 
 export interface DeliverySettings {
@@ -195,6 +206,17 @@ export interface DeliverySettings {
   backoffBaseMs: number;
   backoffMaxMs: number;
   leaseSeconds: number;
+}
+
+export interface TracingConfig {
+  exporter: 'zipkin' | 'otlp' | 'console' | 'none';
+  zipkinEndpoint: string;
+  otlpEndpoint: string;
+  /** the stack provisions the local Zipkin (OTEL_EXPORTER_ZIPKIN_ENDPOINT not set) */
+  localZipkin: boolean;
+  localZipkinPort: number;
+  /** the trace UI, when it is the local Zipkin */
+  uiUrl?: string;
 }
 
 export interface MailConfig {
@@ -398,6 +420,20 @@ export function parseConfig(source: NodeJS.ProcessEnv): Config {
       backoffMaxMs: Math.round(env.DELIVERY_BACKOFF_MAX_SECONDS * 1000),
       leaseSeconds: env.DELIVERY_LEASE_SECONDS,
     },
+    tracing: tracingConfig(env),
+  };
+}
+
+function tracingConfig(env: Env): TracingConfig {
+  const local = `http://127.0.0.1:${env.LOCAL_ZIPKIN_PORT}`;
+  return {
+    // a developer's `npm start` traces into the local Zipkin; tests and deployments choose
+    exporter: env.OTEL_TRACES_EXPORTER ?? (env.APP_ENV === 'development' ? 'zipkin' : 'none'),
+    zipkinEndpoint: env.OTEL_EXPORTER_ZIPKIN_ENDPOINT ?? `${local}/api/v2/spans`,
+    otlpEndpoint: `${env.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces`,
+    localZipkin: !env.OTEL_EXPORTER_ZIPKIN_ENDPOINT,
+    localZipkinPort: env.LOCAL_ZIPKIN_PORT,
+    uiUrl: env.OTEL_EXPORTER_ZIPKIN_ENDPOINT ? undefined : `${local}/zipkin/`,
   };
 }
 

@@ -4,6 +4,7 @@
  */
 import pino, { type Logger } from 'pino';
 import { getConfig } from './config';
+import { currentTraceId } from './trace-id';
 
 let root: Logger | undefined;
 
@@ -26,6 +27,11 @@ export function logger(): Logger {
     base: { service: 'sales-saga' },
     redact: redactOptions,
     timestamp: pino.stdTimeFunctions.isoTime,
+    // a line written inside a traced request, step or message names its trace (README "Tracing")
+    mixin: () => {
+      const traceId = currentTraceId();
+      return traceId ? { trace_id: traceId } : {};
+    },
   });
   return root;
 }

@@ -2,6 +2,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { getConfig } from './config';
+import { activeTracing } from './tracing';
 
 function connectionOptions() {
   const { temporal } = getConfig();
@@ -10,7 +11,9 @@ function connectionOptions() {
 
 export async function createTemporalClient(): Promise<Client> {
   const connection = await Connection.connect({ ...connectionOptions(), connectTimeout: 10_000 });
-  return new Client({ connection, namespace: getConfig().temporal.namespace });
+  // with tracing on, starting a saga or updating it carries the caller's trace into the workflow's headers
+  const interceptors = activeTracing()?.clientInterceptors();
+  return new Client({ connection, namespace: getConfig().temporal.namespace, interceptors });
 }
 
 export function createWorkerConnection(): Promise<NativeConnection> {

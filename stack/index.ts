@@ -1,6 +1,7 @@
 /**
  * The local stack: the servers the service needs, started only for the components the
- * environment did not point elsewhere (DATABASE_URL, KAFKA_BROKERS, TEMPORAL_ADDRESS, SMTP_URL).
+ * environment did not point elsewhere (DATABASE_URL, KAFKA_BROKERS, TEMPORAL_ADDRESS, SMTP_URL,
+ * OTEL_EXPORTER_ZIPKIN_ENDPOINT).
  * Every step is idempotent: running servers are reused, cached builds are not redone.
  */
 import { getConfig } from '../shared/config';
@@ -10,6 +11,7 @@ import { postgresStatus, startPostgres, stopPostgres } from './postgres';
 import { say } from './proc';
 import { startTemporal, stopTemporal, temporalStatus } from './temporal';
 import { ensureKcat } from './tools';
+import { startZipkin, stopZipkin, zipkinStatus } from './zipkin';
 
 export async function stackUp(): Promise<void> {
   const { provided } = getConfig();
@@ -20,6 +22,7 @@ export async function stackUp(): Promise<void> {
   if (!provided.kafka) tasks.push(startKafka());
   if (!provided.temporal) tasks.push(startTemporal());
   if (!getConfig().mail.external) tasks.push(startMailServer());
+  if (getConfig().tracing.localZipkin) tasks.push(startZipkin());
   await Promise.all(tasks);
   ensureKcat();
   say(`stack ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
@@ -31,6 +34,7 @@ export async function stackDown(): Promise<void> {
   if (!provided.kafka && (await stopKafka())) say('Kafka stopped');
   if (!provided.database && stopPostgres()) say('PostgreSQL stopped');
   if (!getConfig().mail.external && (await stopMailServer())) say('MailDev stopped');
+  if (getConfig().tracing.localZipkin && (await stopZipkin())) say('Zipkin stopped');
 }
 
 export function stackStatus(): Record<string, string> {
@@ -40,6 +44,7 @@ export function stackStatus(): Record<string, string> {
     kafka: provided.kafka ? `external (${kafka.brokers.join(',')})` : kafkaStatus(),
     temporal: provided.temporal ? `external (${temporal.address})` : temporalStatus(),
     mail: getConfig().mail.external ? `external (${redact(getConfig().mail.smtpUrl)})` : mailServerStatus(),
+    zipkin: getConfig().tracing.localZipkin ? zipkinStatus() : `external (${redact(getConfig().tracing.zipkinEndpoint)})`,
   };
 }
 

@@ -24,7 +24,7 @@ const ROOT = join(__dirname, '..', '..');
 export const SCREENSHOTS = join(ROOT, '.artifacts', 'screenshots');
 
 /** Flags that work on the build machines (no GPU, no sandbox as root, nothing phoning home). */
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 export interface BrowserEnv {
   ctx: TestContext;

@@ -17,6 +17,7 @@ const chaosEnv = {
   TEMPORAL_UI_PORT: process.env.CHAOS_TEMPORAL_UI_PORT || '28233',
   LOCAL_SMTP_PORT: process.env.CHAOS_SMTP_PORT || '21025',
   LOCAL_SMTP_UI_PORT: process.env.CHAOS_SMTP_UI_PORT || '28025',
+  LOCAL_ZIPKIN_PORT: process.env.CHAOS_ZIPKIN_PORT || '29411',
   // short reservations, so the "expire" sagas end during the run, yet longer than creating the
   // first wave of ~200 sagas takes on a busy 2-core machine (so they are all in flight when the fault hits)
   RESERVATION_TTL_SECONDS: process.env.CHAOS_RESERVATION_TTL_SECONDS || '50',
@@ -32,7 +33,7 @@ const chaosEnv = {
 
 // Settings that would point the suite at external (or the shared) servers are dropped: the suite
 // must only ever break servers it started itself.
-const dropped = ['DATABASE_URL', 'KAFKA_BROKERS', 'TEMPORAL_ADDRESS', 'TEMPORAL_TASK_QUEUE', 'TEMPORAL_UI_URL', 'TEMPORAL_API_KEY', 'TEMPORAL_TLS', 'KAFKA_SSL', 'KAFKA_SASL_MECHANISM', 'PORT', 'WORKER_METRICS_ADDRESS', 'SEED_DEMO_DATA', 'SMTP_URL'];
+const dropped = ['DATABASE_URL', 'KAFKA_BROKERS', 'TEMPORAL_ADDRESS', 'TEMPORAL_TASK_QUEUE', 'TEMPORAL_UI_URL', 'TEMPORAL_API_KEY', 'TEMPORAL_TLS', 'KAFKA_SSL', 'KAFKA_SASL_MECHANISM', 'PORT', 'WORKER_METRICS_ADDRESS', 'SEED_DEMO_DATA', 'SMTP_URL', 'OTEL_EXPORTER_ZIPKIN_ENDPOINT', 'OTEL_TRACES_EXPORTER'];
 
 function applyChaosEnv(env = process.env) {
   for (const name of dropped) delete env[name];

@@ -1,0 +1,17 @@
+/**
+ * Imported first by every entry point (bin/*.ts): tracing must start before http, express, pg and
+ * kafkajs are loaded, or their instrumentations cannot hook them. The entry point's file name
+ * names the process in the trace (sales-saga-api, -worker, -consumers, -delivery; `npm start`'s
+ * one process is sales-saga-all).
+ */
+import { basename, extname } from 'node:path';
+import { ConfigError } from '../shared/config';
+import { startTracing } from '../shared/tracing';
+
+const entry = process.argv[1] ? basename(process.argv[1], extname(process.argv[1])) : 'all';
+try {
+  startTracing(entry === 'start' ? 'all' : entry);
+} catch (err) {
+  // runUntilSignal reports a configuration mistake as one line; anything else is a bug
+  if (!(err instanceof ConfigError)) throw err;
+}

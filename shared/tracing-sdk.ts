@@ -1,0 +1,63 @@
+/**
+ * The OpenTelemetry SDK side of shared/tracing.ts, loaded only when tracing is on (a process with
+ * tracing off never loads it: starting the SDK's modules costs seconds on a small machine).
+ */
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { ZipkinExporter } from '@opentelemetry/exporter-zipkin';
+import { ExpressInstrumentation } from '@opentelemetry/instrumentation-express';
+import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
+import { KafkaJsInstrumentation } from '@opentelemetry/instrumentation-kafkajs';
+import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
+import { Resource } from '@opentelemetry/resources';
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import { BatchSpanProcessor, ConsoleSpanExporter, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
+import type { Context } from '@temporalio/activity';
+import type { ClientInterceptors } from '@temporalio/client';
+import {
+  makeWorkflowExporter,
+  OpenTelemetryActivityInboundInterceptor,
+  OpenTelemetryActivityOutboundInterceptor,
+  OpenTelemetryWorkflowClientInterceptor,
+} from '@temporalio/interceptors-opentelemetry';
+import type { TracingConfig } from './config';
+import type { Tracing, TracingWorkerOptions } from './tracing';
+
+function exporter(tracing: TracingConfig): SpanExporter {
+  switch (tracing.exporter) {
+    case 'zipkin':
+      return new ZipkinExporter({ url: tracing.zipkinEndpoint });
+    case 'otlp':
+      return new OTLPTraceExporter({ url: tracing.otlpEndpoint });
+    default:
+      return new ConsoleSpanExporter();
+  }
+}
+
+export function startSdk(serviceName: string, tracing: TracingConfig): Tracing {
+  const resource = new Resource({ [ATTR_SERVICE_NAME]: serviceName });
+  const spanProcessor = new BatchSpanProcessor(exporter(tracing), { scheduledDelayMillis: 1000 });
+  const sdk = new NodeSDK({
+    resource,
+    autoDetectResources: false,
+    spanProcessors: [spanProcessor],
+    instrumentations: [
+      // health probes and metrics scrapes would bury the sales in spans
+      new HttpInstrumentation({ ignoreIncomingRequestHook: (req) => /^\/(healthz|readyz|metrics)\b/.test(req.url ?? '') }),
+      new ExpressInstrumentation(),
+      new PgInstrumentation(),
+      new KafkaJsInstrumentation(),
+    ],
+  });
+  sdk.start();
+  return {
+    stop: () => sdk.shutdown(),
+    clientInterceptors: (): ClientInterceptors => ({ workflow: [new OpenTelemetryWorkflowClientInterceptor()] }),
+    // workflow spans leave the sandbox through the `exporter` sink into this process's span processor
+    workerOptions: (): TracingWorkerOptions => ({
+      activity: [(ctx: Context) => ({ inbound: new OpenTelemetryActivityInboundInterceptor(ctx), outbound: new OpenTelemetryActivityOutboundInterceptor(ctx) })],
+      workflowModules: [require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors')],
+      sinks: { exporter: makeWorkflowExporter(spanProcessor, resource) },
+    }),
+  };
+}
