@@ -25,6 +25,25 @@ export async function ensureReconciliationSchedule(client: Client): Promise<void
     await client.schedule.create({ scheduleId: RECONCILE_SCHEDULE_ID, spec, action, policies });
   } catch (err) {
     if (!(err instanceof ScheduleAlreadyRunning)) throw err;
-    await client.schedule.getHandle(RECONCILE_SCHEDULE_ID).update((previous) => ({ ...previous, spec, action, policies }));
+    const handle = client.schedule.getHandle(RECONCILE_SCHEDULE_ID);
+    await handle.update((previous) => ({ ...previous, spec, action, policies }));
+    await endRunsOnOtherQueues(client, temporal.taskQueue);
+  }
+}
+
+/**
+ * A run started while the schedule pointed at another task queue (a deployment that renamed its
+ * queue, or a retired worker fleet) waits there for a worker that never comes, and with overlap
+ * SKIP it would hold back every later run. Such runs are ended: the next run, on our queue, does
+ * their work (finding stuck sales is idempotent).
+ */
+async function endRunsOnOtherQueues(client: Client, taskQueue: string): Promise<void> {
+  const running = client.workflow.list({ query: `WorkflowType = 'reconcileSalesWorkflow' AND ExecutionStatus = 'Running'` });
+  for await (const run of running) {
+    if (run.taskQueue === taskQueue) continue;
+    await client.workflow
+      .getHandle(run.workflowId, run.runId)
+      .terminate(`the reconciliation schedule now runs on task queue ${taskQueue}`)
+      .catch(() => undefined);
   }
 }

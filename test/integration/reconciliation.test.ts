@@ -22,10 +22,36 @@ let token: string;
 
 beforeAll(async () => {
   ctx = await createTestContext();
+  // a run the schedule started on another task queue (an earlier deployment, or another suite's
+  // worker) would wait there forever and, with overlap SKIP, hold back every later run: the
+  // worker's start must end it. Made here on purpose: the schedule on an idle queue, running once.
+  const idle = await ctx.deps.temporal.schedule
+    .create({
+      scheduleId: RECONCILE_SCHEDULE_ID,
+      spec: { intervals: [{ every: '1 second' }] },
+      action: { type: 'startWorkflow', workflowType: 'reconcileSalesWorkflow', workflowId: RECONCILE_SCHEDULE_ID, taskQueue: `reconcile-idle-${randomUUID()}`, args: [60] },
+    })
+    .catch(async () => {
+      const handle = ctx.deps.temporal.schedule.getHandle(RECONCILE_SCHEDULE_ID);
+      await handle.update((previous) => ({ ...previous, spec: { intervals: [{ every: '1 second' }] }, action: { ...previous.action, taskQueue: `reconcile-idle-${randomUUID()}` } }));
+      return handle;
+    });
+  await waitForIdleRun();
   worker = await startWorker();
   const user = await createUser(ctx.db, { role: 'sales' });
   token = await tokenFor(ctx.app, user.email, user.password);
 }, 120_000);
+
+/** until the triggered run shows as running (visibility catches up within moments) */
+async function waitForIdleRun(): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    for await (const run of ctx.deps.temporal.workflow.list({ query: `WorkflowType = 'reconcileSalesWorkflow' AND ExecutionStatus = 'Running'` })) {
+      if (run.taskQueue.startsWith('reconcile-idle-')) return;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error('the triggered reconciliation run did not start');
+}
 
 afterAll(async () => {
   // the schedule would outlive the test on the shared test server: remove it
