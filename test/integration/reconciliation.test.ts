@@ -25,7 +25,7 @@ beforeAll(async () => {
   // a run the schedule started on another task queue (an earlier deployment, or another suite's
   // worker) would wait there forever and, with overlap SKIP, hold back every later run: the
   // worker's start must end it. Made here on purpose: the schedule on an idle queue, running once.
-  const idle = await ctx.deps.temporal.schedule
+  await ctx.deps.temporal.schedule
     .create({
       scheduleId: RECONCILE_SCHEDULE_ID,
       spec: { intervals: [{ every: '1 second' }] },
@@ -34,7 +34,6 @@ beforeAll(async () => {
     .catch(async () => {
       const handle = ctx.deps.temporal.schedule.getHandle(RECONCILE_SCHEDULE_ID);
       await handle.update((previous) => ({ ...previous, spec: { intervals: [{ every: '1 second' }] }, action: { ...previous.action, taskQueue: `reconcile-idle-${randomUUID()}` } }));
-      return handle;
     });
   await waitForIdleRun();
   worker = await startWorker();
