@@ -5,6 +5,7 @@
 import type { Client } from '@temporalio/client';
 import type { Knex } from 'knex';
 import type { Producer } from 'kafkajs';
+import { createDigestActivities } from './digests';
 import { createPublishActivities } from './publish';
 import { createReconcileActivities } from './reconcile';
 import { createSaleActivities } from './sales';
@@ -23,6 +24,7 @@ export function createActivities({ db, producer, temporal }: ActivityDeps) {
     ...createStockActivities(db),
     ...createPublishActivities(db, producer),
     ...createReconcileActivities(db, temporal),
+    ...createDigestActivities(db),
   };
 }
 

@@ -82,3 +82,22 @@ export function emailWorthy(category: Category, template: Template): boolean {
 }
 
 export const AUDIENCE_ROLE: Record<Audience, Role> = { admin: 'admin', sales: 'sales', customers: 'customer' };
+
+/**
+ * categoryOf in SQL, over a notifications row aliased `n` (digests select notifications by the
+ * cadence of their category). Keep the two in step; test/integration/email-digests.test.ts checks
+ * that they agree on every audience × kind × status.
+ */
+export const CATEGORY_SQL = `(CASE WHEN n.audience = 'customers' THEN (CASE WHEN n.kind = 'inventory' THEN 'followed_stock' ELSE 'own_sales' END)
+  WHEN n.kind = 'sale' THEN 'sales'
+  WHEN n.status IN ('low_stock', 'out_of_stock') THEN 'low_stock'
+  ELSE 'stock_changes' END)`;
+
+/** every role's default email cadence per category, as SQL VALUES rows `(role, category, cadence)` with their bindings */
+export function defaultEmailCadencesSql(): { sql: string; bindings: string[] } {
+  const rows: string[][] = [];
+  for (const role of ['customer', 'sales', 'admin'] as const) {
+    for (const [category, cell] of Object.entries(defaultsFor(role))) rows.push([role, category, cell.email]);
+  }
+  return { sql: `(VALUES ${rows.map(() => '(?, ?, ?)').join(', ')})`, bindings: rows.flat() };
+}

@@ -13,12 +13,19 @@
  *    with its lease; when the lease runs out another worker sends it again: one mail may be
  *    duplicated (same Message-ID), none is lost. A failure sets last_error and the next attempt
  *    (exponential backoff, capped); a permanent SMTP refusal (5xx) or the last attempt → failed.
+ *
+ * Stock emails are throttled per (user, product) when they are sent (delivery/throttle.ts): one
+ * inside a window is deferred to its end, and only the newest deferred one goes out. A digest row
+ * (no notification; delivery/digests.ts) is rendered from its window's notifications when sent.
  */
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { getConfig, type DeliverySettings } from '../shared/config';
 import { createMailer, isPermanentSmtpFailure, messageIdFor, type MailLocale, type Mailer } from './mailer';
+import { digestItems } from './digests';
 import { ALL_EMAIL, type Category, type Template } from './preferences';
+import { isStockTemplate, newerStockDelivery, releaseWindow, takeWindow, type StockDelivery } from './throttle';
+import { renderDigest } from './templates/digest';
 import { renderEmail } from './templates/render';
 import { unsubscribeUrl, type UnsubscribeScope } from './unsubscribe-links';
 
@@ -40,11 +47,15 @@ export interface DeliveryWorker {
 
 interface Claimed {
   id: string;
-  notification_id: string;
+  /** null: a digest (cadence and window set) */
+  notification_id: string | null;
   recipient_id: string;
   category: Category;
   template: Template;
   attempts: number;
+  cadence: string | null;
+  window_start: Date | null;
+  window_end: Date | null;
 }
 
 interface Context {
@@ -61,7 +72,12 @@ interface Context {
   available: number | null;
 }
 
-type Outcome = { status: 'sent'; messageId: string } | { status: 'skipped'; reason: string } | { status: 'retry' | 'failed'; error: string };
+type Outcome =
+  | { status: 'sent'; messageId: string }
+  | { status: 'skipped'; reason: string }
+  | { status: 'retry' | 'failed'; error: string }
+  /** throttled: queued again for the window's end, no attempt spent */
+  | { status: 'deferred'; until: Date };
 
 /** the delay before attempt n+1 after n attempts: base · 2^(n-1), at most max */
 export function backoffMs(attempts: number, baseMs: number, maxMs: number): number {
@@ -71,6 +87,11 @@ export function backoffMs(attempts: number, baseMs: number, maxMs: number): numb
 /** a delivery's Message-ID: the same for every attempt, so a duplicate is recognisably one mail */
 export function deliveryMessageId(notificationId: string | number, channel = 'email'): string {
   return messageIdFor(`notification-${notificationId}-${channel}`);
+}
+
+/** a digest's Message-ID: one per digest row, which is one per (recipient, cadence, window) */
+export function digestMessageId(deliveryId: string | number): string {
+  return messageIdFor(`digest-${deliveryId}-email`);
 }
 
 export function productUrl(productId: string): string {
@@ -94,7 +115,7 @@ export function createDeliveryWorker({ db, log, mailer: given, settings: overrid
            ORDER BY next_attempt_at
            LIMIT ?
            FOR UPDATE SKIP LOCKED)
-      RETURNING d.id, d.notification_id, d.recipient_id, d.category, d.template, d.attempts`,
+      RETURNING d.id, d.notification_id, d.recipient_id, d.category, d.template, d.attempts, d.cadence, d.window_start, d.window_end`,
       [settings.leaseSeconds, settings.batchSize],
     );
     return result.rows;
@@ -117,13 +138,52 @@ export function createDeliveryWorker({ db, log, mailer: given, settings: overrid
     return result.rows[0];
   }
 
+  async function send(d: Claimed, to: string, locale: MailLocale, messageId: string, unsubscribe: string, email: { subject: string; html: string; text: string }): Promise<Outcome> {
+    try {
+      await mailer.send({ to, locale, messageId, unsubscribeUrl: unsubscribe, ...email });
+      return { status: 'sent', messageId };
+    } catch (err) {
+      const error = err instanceof Error ? err.message : String(err);
+      return { status: isPermanentSmtpFailure(err) || d.attempts >= settings.maxAttempts ? 'failed' : 'retry', error };
+    }
+  }
+
+  async function attemptDigest(d: Claimed): Promise<Outcome> {
+    const recipient: { email: string; locale: MailLocale; gone: boolean; all_off: boolean } | undefined = await db('users as u')
+      .where('u.id', d.recipient_id)
+      .first(
+        'u.email',
+        'u.locale',
+        db.raw('(u.deleted_at IS NOT NULL OR u.disabled_at IS NOT NULL) AS gone'),
+        db.raw(`EXISTS (SELECT 1 FROM notification_preferences a WHERE a.user_id = u.id AND a.channel = 'email' AND a.cadence = 'off' AND a.category = ?) AS all_off`, [ALL_EMAIL]),
+      );
+    if (!recipient || recipient.gone) return { status: 'skipped', reason: 'the recipient is disabled or deleted' };
+    if (recipient.all_off) return { status: 'skipped', reason: 'the recipient unsubscribed' };
+    const items = await digestItems(db, { recipientId: d.recipient_id, cadence: d.cadence!, windowStart: d.window_start!, windowEnd: d.window_end! });
+    if (items.length === 0) return { status: 'skipped', reason: 'nothing left to tell (preferences or mutes changed)' };
+    // a digest spans categories: its link stops all email (the page says so)
+    const unsubscribe = await unsubscribeUrl({ userId: d.recipient_id, scope: { kind: 'all' } });
+    const email = renderDigest({ locale: recipient.locale, cadence: d.cadence!, items, productUrl, unsubscribeUrl: unsubscribe });
+    return send(d, recipient.email, recipient.locale, digestMessageId(d.id), unsubscribe, email);
+  }
+
   async function attempt(d: Claimed): Promise<Outcome> {
+    if (d.notification_id === null) return attemptDigest(d);
     const c = await context(d);
     if (!c) return { status: 'skipped', reason: 'the notification no longer exists' };
     if (c.gone) return { status: 'skipped', reason: 'the recipient is disabled or deleted' };
     if (c.unsubscribed) return { status: 'skipped', reason: 'the recipient unsubscribed' };
+    const stock = throttled(d, c);
+    if (stock) {
+      const newer = await newerStockDelivery(db, stock);
+      if (newer) return { status: 'skipped', reason: `coalesced into delivery ${newer} (a later change of the product)` };
+    }
     // the inbox keeps the history; an email saying "back in stock" must still be true when it leaves
     if (d.template === 'back_in_stock' && c.stock_status === 'out_of_stock') return { status: 'skipped', reason: 'the product is out of stock again' };
+    if (stock) {
+      const window = await takeWindow(db, stock, settings.throttleSeconds);
+      if (!window.taken) return { status: 'deferred', until: window.until };
+    }
 
     const scope: UnsubscribeScope = c.role === 'customer' && c.product_id ? { kind: 'product', productId: c.product_id } : { kind: 'category', category: d.category };
     const unsubscribe = await unsubscribeUrl({ userId: d.recipient_id, scope });
@@ -138,14 +198,13 @@ export function createDeliveryWorker({ db, log, mailer: given, settings: overrid
       productUrl: c.product_id ? productUrl(c.product_id) : undefined,
       unsubscribeUrl: unsubscribe,
     });
-    const messageId = deliveryMessageId(d.notification_id);
-    try {
-      await mailer.send({ to: c.email, locale: c.locale, messageId, unsubscribeUrl: unsubscribe, ...email });
-      return { status: 'sent', messageId };
-    } catch (err) {
-      const error = err instanceof Error ? err.message : String(err);
-      return { status: isPermanentSmtpFailure(err) || d.attempts >= settings.maxAttempts ? 'failed' : 'retry', error };
-    }
+    return send(d, c.email, c.locale, deliveryMessageId(d.notification_id), unsubscribe, email);
+  }
+
+  /** the (user, product) a stock email is throttled by; undefined: not throttled */
+  function throttled(d: Claimed, c: Context): StockDelivery | undefined {
+    if (settings.throttleSeconds <= 0 || !c.product_id || !isStockTemplate(d.template)) return undefined;
+    return { id: d.id, recipientId: d.recipient_id, productId: c.product_id };
   }
 
   async function record(d: Claimed, outcome: Outcome): Promise<void> {
@@ -159,6 +218,10 @@ export function createDeliveryWorker({ db, log, mailer: given, settings: overrid
         break;
       case 'failed':
         await row.update({ status: 'failed', last_error: outcome.error, updated_at: db.fn.now() });
+        await releaseWindow(db, d.id);
+        break;
+      case 'deferred':
+        await row.update({ attempts: db.raw('attempts - 1'), next_attempt_at: outcome.until, updated_at: db.fn.now() });
         break;
       case 'retry': {
         const delay = backoffMs(d.attempts, settings.backoffBaseMs, settings.backoffMaxMs);
@@ -166,8 +229,8 @@ export function createDeliveryWorker({ db, log, mailer: given, settings: overrid
         break;
       }
     }
-    const level = outcome.status === 'sent' || outcome.status === 'skipped' ? 'info' : 'warn';
-    log[level]({ delivery_id: Number(d.id), notification_id: Number(d.notification_id), recipient_id: d.recipient_id, template: d.template, attempts: d.attempts, ...outcome }, `delivery ${outcome.status}`);
+    const level = outcome.status === 'retry' || outcome.status === 'failed' ? 'warn' : 'info';
+    log[level]({ delivery_id: Number(d.id), notification_id: d.notification_id === null ? null : Number(d.notification_id), cadence: d.cadence ?? undefined, recipient_id: d.recipient_id, template: d.template, attempts: d.attempts, ...outcome }, `delivery ${outcome.status}`);
   }
 
   async function runOnce(): Promise<number> {

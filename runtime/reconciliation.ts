@@ -27,7 +27,7 @@ export async function ensureReconciliationSchedule(client: Client): Promise<void
     if (!(err instanceof ScheduleAlreadyRunning)) throw err;
     const handle = client.schedule.getHandle(RECONCILE_SCHEDULE_ID);
     await handle.update((previous) => ({ ...previous, spec, action, policies }));
-    await endRunsOnOtherQueues(client, temporal.taskQueue);
+    await endRunsOnOtherQueues(client, temporal.taskQueue, 'reconcileSalesWorkflow');
   }
 }
 
@@ -37,13 +37,13 @@ export async function ensureReconciliationSchedule(client: Client): Promise<void
  * SKIP it would hold back every later run. Such runs are ended: the next run, on our queue, does
  * their work (finding stuck sales is idempotent).
  */
-async function endRunsOnOtherQueues(client: Client, taskQueue: string): Promise<void> {
-  const running = client.workflow.list({ query: `WorkflowType = 'reconcileSalesWorkflow' AND ExecutionStatus = 'Running'` });
+export async function endRunsOnOtherQueues(client: Client, taskQueue: string, workflowType: string): Promise<void> {
+  const running = client.workflow.list({ query: `WorkflowType = '${workflowType}' AND ExecutionStatus = 'Running'` });
   for await (const run of running) {
     if (run.taskQueue === taskQueue) continue;
     await client.workflow
       .getHandle(run.workflowId, run.runId)
-      .terminate(`the reconciliation schedule now runs on task queue ${taskQueue}`)
+      .terminate(`the ${workflowType} schedule now runs on task queue ${taskQueue}`)
       .catch(() => undefined);
   }
 }

@@ -15,6 +15,7 @@ import { componentLogger } from '../shared/logger';
 import { createTemporalClient, createWorkerConnection } from '../shared/temporal';
 import { activeTracing, type TracingWorkerOptions } from '../shared/tracing';
 import type { Stoppable } from './lifecycle';
+import { ensureDigestSchedule } from './digests';
 import { ensureReconciliationSchedule } from './reconciliation';
 
 let runtimeInstalled = false;
@@ -83,6 +84,7 @@ export async function startWorker(tuning: WorkerTuning = {}): Promise<Stoppable 
   const connection = await createWorkerConnection();
   const client = await createTemporalClient();
   await ensureReconciliationSchedule(client);
+  await ensureDigestSchedule(client);
   const worker = await Worker.create({
     connection,
     namespace: temporal.namespace,

@@ -20,6 +20,16 @@ const bool = z
 
 const port = z.coerce.number().int().min(0).max(65535);
 
+/** an IANA time zone name (Europe/Madrid, UTC) as the runtime's time zone database knows it */
+export function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: name });
+    return name.length > 0;
+  } catch {
+    return false;
+  }
+}
+
 const envSchema = z.object({
   APP_ENV: z.enum(['development', 'test', 'production']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -113,6 +123,14 @@ const envSchema = z.object({
   DELIVERY_BACKOFF_MAX_SECONDS: z.coerce.number().min(0.01).default(3600),
   /** a claimed delivery is retried by any worker after this long (a worker died mid-send) */
   DELIVERY_LEASE_SECONDS: z.coerce.number().int().min(5).default(120),
+  // digests and throttles (issue #13 point 4; delivery/digests.ts, delivery/throttle.ts)
+  /** how often the `email-digests` Temporal Schedule collects the digests whose window closed */
+  DIGEST_SCHEDULE_SECONDS: z.coerce.number().int().min(1).default(300),
+  /** a user's daily digest hour and IANA time zone until they choose their own */
+  DIGEST_DEFAULT_HOUR: z.coerce.number().int().min(0).max(23).default(8),
+  DIGEST_DEFAULT_TIME_ZONE: z.string().refine(isTimeZone, 'DIGEST_DEFAULT_TIME_ZONE must be an IANA time zone, e.g. Europe/Madrid').default('Europe/Madrid'),
+  /** at most one immediate stock email per (user, product) per this many seconds; later changes coalesce into one after it (0: off) */
+  DELIVERY_THROTTLE_SECONDS: z.coerce.number().int().min(0).default(1800),
   // money and stock rules (api/services/sales.ts), abuse limits, and how operations data is exposed
   /** the largest discount (percent) sales staff may grant; admins may grant any */
   MAX_STAFF_DISCOUNT_PERCENT: z.coerce.number().min(0).max(100).default(50),
@@ -196,7 +214,14 @@ export interface Config {
   metrics: { token?: string; port?: number };
   consumers: { healthPort: number; processedEventsRetentionDays: number };
   delivery: DeliverySettings;
+  digests: DigestSettings;
   tracing: TracingConfig;
+}
+
+export interface DigestSettings {
+  scheduleSeconds: number;
+  defaultHour: number;
+  defaultTimeZone: string;
 }
 
 export interface DeliverySettings {
@@ -206,6 +231,8 @@ export interface DeliverySettings {
   backoffBaseMs: number;
   backoffMaxMs: number;
   leaseSeconds: number;
+  /** 0: no throttle */
+  throttleSeconds: number;
 }
 
 export interface TracingConfig {
@@ -419,7 +446,9 @@ export function parseConfig(source: NodeJS.ProcessEnv): Config {
       backoffBaseMs: Math.round(env.DELIVERY_BACKOFF_BASE_SECONDS * 1000),
       backoffMaxMs: Math.round(env.DELIVERY_BACKOFF_MAX_SECONDS * 1000),
       leaseSeconds: env.DELIVERY_LEASE_SECONDS,
+      throttleSeconds: env.DELIVERY_THROTTLE_SECONDS,
     },
+    digests: { scheduleSeconds: env.DIGEST_SCHEDULE_SECONDS, defaultHour: env.DIGEST_DEFAULT_HOUR, defaultTimeZone: env.DIGEST_DEFAULT_TIME_ZONE },
     tracing: tracingConfig(env),
   };
 }

@@ -2,3 +2,4 @@
 export { saleWorkflow } from './sale';
 export { stockChangeWorkflow } from './stock';
 export { reconcileSalesWorkflow } from './reconcile';
+export { emailDigestsWorkflow } from './digests';

@@ -15,7 +15,7 @@ import { parseParams, parseQuery } from '../validate';
 const deliverySchema = z
   .object({
     id: z.number().int(),
-    notificationId: z.number().int(),
+    notificationId: z.number().int().nullable().openapi({ description: 'null for a digest' }),
     recipientId: z.string(),
     channel: z.enum(['email']),
     category: z.string(),

@@ -4,7 +4,8 @@ import { AppError } from '../../shared/errors';
 
 export interface DeliveryView {
   id: number;
-  notificationId: number;
+  /** null: a digest (it covers a window of notifications) */
+  notificationId: number | null;
   recipientId: string;
   channel: string;
   category: string;
@@ -21,7 +22,7 @@ export interface DeliveryView {
 
 interface DeliveryRow {
   id: string;
-  notification_id: string;
+  notification_id: string | null;
   recipient_id: string;
   channel: string;
   category: string;
@@ -38,7 +39,7 @@ interface DeliveryRow {
 
 const view = (r: DeliveryRow): DeliveryView => ({
   id: Number(r.id),
-  notificationId: Number(r.notification_id),
+  notificationId: r.notification_id === null ? null : Number(r.notification_id),
   recipientId: r.recipient_id,
   channel: r.channel,
   category: r.category,

@@ -5,6 +5,7 @@
  * deliveries, so a change counts from the next notification on.
  */
 import type { Knex } from 'knex';
+import { getConfig } from '../../shared/config';
 import { AppError } from '../../shared/errors';
 import { ALL_EMAIL, categoriesFor, defaultsFor, type Cadence, type Category, type Channel, type Grid, type Role } from '../../delivery/preferences';
 import type { UnsubscribeRequest } from '../../delivery/unsubscribe-links';
@@ -16,6 +17,13 @@ export interface PreferencesView {
   email: boolean;
   /** products whose emails the user left (unsubscribe link) */
   mutedProducts: string[];
+  /** when the daily digest goes out: a local hour in an IANA time zone (hourly digests: every full hour) */
+  digest: DigestTime;
+}
+
+export interface DigestTime {
+  hour: number;
+  timeZone: string;
 }
 
 export interface PreferencesChange {
@@ -23,6 +31,7 @@ export interface PreferencesChange {
   email?: boolean;
   /** products whose emails come back */
   unmuteProducts?: string[];
+  digest?: Partial<DigestTime>;
 }
 
 interface PreferenceRow {
@@ -41,7 +50,19 @@ export async function getPreferences(db: Knex, userId: string, role: Role): Prom
   }
   const allOff = rows.some((r) => r.category === ALL_EMAIL && r.channel === 'email' && r.cadence === 'off');
   const muted: { product_id: string }[] = await db('email_product_mutes').where({ user_id: userId }).orderBy('product_id').select('product_id');
-  return { grid, email: !allOff, mutedProducts: muted.map((m) => m.product_id) };
+  return { grid, email: !allOff, mutedProducts: muted.map((m) => m.product_id), digest: await digestTime(db, userId) };
+}
+
+async function digestTime(db: Knex, userId: string): Promise<DigestTime> {
+  const { defaultHour, defaultTimeZone } = getConfig().digests;
+  const own: { digest_hour: number | null; time_zone: string | null } | undefined = await db('notification_digest_settings').where({ user_id: userId }).first('digest_hour', 'time_zone');
+  return { hour: own?.digest_hour ?? defaultHour, timeZone: own?.time_zone ?? defaultTimeZone };
+}
+
+/** The digests' windows are computed by PostgreSQL: the zone must be one its time zone database knows too. */
+async function assertKnownTimeZone(db: Knex, timeZone: string): Promise<void> {
+  const known = await db.raw<{ rows: unknown[] }>('SELECT 1 FROM pg_timezone_names WHERE name = ?', [timeZone]);
+  if (known.rows.length === 0) throw AppError.badRequest(`${timeZone} is not an IANA time zone this service knows (e.g. Europe/Madrid)`, { field: 'digest.timeZone' });
 }
 
 export async function updatePreferences(db: Knex, userId: string, role: Role, change: PreferencesChange): Promise<PreferencesView> {
@@ -55,7 +76,13 @@ export async function updatePreferences(db: Knex, userId: string, role: Role, ch
     }
   }
   if (change.email !== undefined) rows.push({ user_id: userId, category: ALL_EMAIL, channel: 'email', cadence: change.email ? 'immediate' : 'off' });
+  const digest = change.digest ?? {};
+  if (digest.timeZone !== undefined) await assertKnownTimeZone(db, digest.timeZone);
   await db.transaction(async (trx) => {
+    if (digest.hour !== undefined || digest.timeZone !== undefined) {
+      const set = { ...(digest.hour !== undefined && { digest_hour: digest.hour }), ...(digest.timeZone !== undefined && { time_zone: digest.timeZone }) };
+      await trx('notification_digest_settings').insert({ user_id: userId, ...set, updated_at: trx.fn.now() }).onConflict('user_id').merge([...Object.keys(set), 'updated_at']);
+    }
     if (rows.length > 0) await trx('notification_preferences').insert(rows.map((r) => ({ ...r, updated_at: trx.fn.now() }))).onConflict(['user_id', 'category', 'channel']).merge(['cadence', 'updated_at']);
     if (change.unmuteProducts?.length) await trx('email_product_mutes').where({ user_id: userId }).whereIn('product_id', change.unmuteProducts).delete();
   });
