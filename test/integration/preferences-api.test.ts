@@ -46,6 +46,7 @@ describe('GET/PUT /me/preferences', () => {
       grid: { followed_stock: { in_app: 'immediate', email: 'immediate' }, own_sales: { in_app: 'immediate', email: 'immediate' } },
       email: true,
       mutedProducts: [],
+      digest: { hour: 8, timeZone: 'Europe/Madrid' },
     });
     const sales = await person('sales');
     const staff = await request(ctx.app).get('/me/preferences').set(bearer(sales.token)).expect(200);
@@ -63,6 +64,23 @@ describe('GET/PUT /me/preferences', () => {
     expect(await ctx.db('notification_preferences').where({ user_id: customer.user.id }).select('category', 'channel', 'cadence')).toEqual([{ category: 'followed_stock', channel: 'email', cadence: 'off' }]);
     const off = await request(ctx.app).put('/me/preferences').set(bearer(customer.token)).send({ email: false }).expect(200);
     expect(off.body).toMatchObject({ email: false, grid: { followed_stock: { email: 'off' } } });
+  });
+
+  test('the daily digest goes out at a local hour in an IANA time zone; an unknown zone or hour is a 400 problem', async () => {
+    const sales = await person('sales', 'en');
+    const res = await request(ctx.app).put('/me/preferences').set(bearer(sales.token)).send({ digest: { hour: 18, timeZone: 'America/New_York' } }).expect(200);
+    expect(res.body.digest).toEqual({ hour: 18, timeZone: 'America/New_York' });
+    const hourOnly = await request(ctx.app).put('/me/preferences').set(bearer(sales.token)).send({ digest: { hour: 7 } }).expect(200);
+    expect(hourOnly.body.digest).toEqual({ hour: 7, timeZone: 'America/New_York' });
+    expect(await ctx.db('notification_digest_settings').where({ user_id: sales.user.id }).first('digest_hour', 'time_zone')).toEqual({ digest_hour: 7, time_zone: 'America/New_York' });
+
+    const unknownZone = await request(ctx.app).put('/me/preferences').set(bearer(sales.token)).send({ digest: { timeZone: 'Mars/Olympus_Mons' } });
+    expect(unknownZone.status).toBe(400);
+    expect(unknownZone.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(JSON.stringify(unknownZone.body)).toMatch(/IANA time zone/);
+    const badHour = await request(ctx.app).put('/me/preferences').set(bearer(sales.token)).send({ digest: { hour: 24 } });
+    expect(badHour.status).toBe(400);
+    expect((await request(ctx.app).get('/me/preferences').set(bearer(sales.token)).expect(200)).body.digest).toEqual({ hour: 7, timeZone: 'America/New_York' });
   });
 
   test('bad input is a 400 problem saying what is wrong', async () => {
