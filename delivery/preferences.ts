@@ -7,7 +7,7 @@
  * Defaults a shop would choose: customers hear about their followed products and their own sales
  * in the inbox and by email at once (for followed products only "back in stock" is worth an email:
  * every other change stays in the inbox); staff see everything in the inbox at once and get email
- * as a daily digest (digests are not sent yet: such deliveries are simply not queued).
+ * as a daily digest (delivery/digests.ts; the consumers queue only immediate email).
  */
 import { z } from 'zod';
 
