@@ -19,6 +19,7 @@ import type { Logger } from 'pino';
 import { getConfig, type DeliverySettings } from '../shared/config';
 import { createMailer, isPermanentSmtpFailure, messageIdFor, type MailLocale, type Mailer } from './mailer';
 import { ALL_EMAIL, type Category, type Template } from './preferences';
+import { inAppText } from './templates/in-app';
 import { renderEmail } from './templates/render';
 import { unsubscribeUrl, type UnsubscribeScope } from './unsubscribe-links';
 
@@ -55,7 +56,9 @@ interface Context {
   unsubscribed: boolean;
   product_id: string | null;
   sale_id: string | null;
+  title: string;
   body: string;
+  message: unknown;
   product_name: string | null;
   stock_status: string | null;
   available: number | null;
@@ -106,7 +109,7 @@ export function createDeliveryWorker({ db, log, mailer: given, settings: overrid
               (u.deleted_at IS NOT NULL OR u.disabled_at IS NOT NULL) AS gone,
               (EXISTS (SELECT 1 FROM notification_preferences a WHERE a.user_id = u.id AND a.channel = 'email' AND a.cadence = 'off' AND a.category IN (?, ?))
                OR EXISTS (SELECT 1 FROM email_product_mutes m WHERE m.user_id = u.id AND m.product_id = n.product_id)) AS unsubscribed,
-              n.product_id, n.sale_id, n.body, p.name AS product_name, i.status AS stock_status, i.available
+              n.product_id, n.sale_id, n.title, n.body, n.message, p.name AS product_name, i.status AS stock_status, i.available
          FROM notifications n
          JOIN users u ON u.id = n.recipient_id
          LEFT JOIN products p ON p.id = n.product_id
@@ -134,7 +137,8 @@ export function createDeliveryWorker({ db, log, mailer: given, settings: overrid
       status: c.product_id ? (c.stock_status ?? undefined) : undefined,
       available: c.product_id ? c.available : undefined,
       sale: c.sale_id?.slice(0, 8),
-      details: c.sale_id ? c.body : undefined,
+      // the sale's details line as the inbox shows it, in the recipient's language
+      details: c.sale_id ? inAppText(c, c.locale).body : undefined,
       productUrl: c.product_id ? productUrl(c.product_id) : undefined,
       unsubscribeUrl: unsubscribe,
     });
