@@ -28,7 +28,11 @@ export interface DeliveryWorkerOptions {
   log: Logger;
   mailer?: Mailer;
   settings?: Partial<DeliverySettings>;
+  /** told each recorded outcome (the delivery process counts them for /metrics) */
+  onOutcome?(delivery: { channel: 'email'; template: Template }, outcome: DeliveryOutcome): void;
 }
+
+export type DeliveryOutcome = Outcome['status'];
 
 export interface DeliveryWorker {
   /** claims and handles one batch; resolves with how many deliveries it handled */
@@ -80,7 +84,7 @@ export function productUrl(productId: string): string {
   return `${getConfig().mail.publicBaseUrl}/#/products/${encodeURIComponent(productId)}`;
 }
 
-export function createDeliveryWorker({ db, log, mailer: given, settings: overrides }: DeliveryWorkerOptions): DeliveryWorker {
+export function createDeliveryWorker({ db, log, mailer: given, settings: overrides, onOutcome }: DeliveryWorkerOptions): DeliveryWorker {
   const settings: DeliverySettings = { ...getConfig().delivery, ...overrides };
   const mailer = given ?? createMailer();
   let running = false;
@@ -170,6 +174,7 @@ export function createDeliveryWorker({ db, log, mailer: given, settings: overrid
         break;
       }
     }
+    onOutcome?.({ channel: 'email', template: d.template }, outcome.status);
     const level = outcome.status === 'sent' || outcome.status === 'skipped' ? 'info' : 'warn';
     log[level]({ delivery_id: Number(d.id), notification_id: Number(d.notification_id), recipient_id: d.recipient_id, template: d.template, attempts: d.attempts, ...outcome }, `delivery ${outcome.status}`);
   }

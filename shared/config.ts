@@ -113,6 +113,8 @@ const envSchema = z.object({
   DELIVERY_BACKOFF_MAX_SECONDS: z.coerce.number().min(0.01).default(3600),
   /** a claimed delivery is retried by any worker after this long (a worker died mid-send) */
   DELIVERY_LEASE_SECONDS: z.coerce.number().int().min(5).default(120),
+  /** the delivery process's /healthz, /readyz and /metrics (bin/delivery.ts; 0 picks a free port) */
+  DELIVERY_HEALTH_PORT: port.default(3002),
   // money and stock rules (api/services/sales.ts), abuse limits, and how operations data is exposed
   /** the largest discount (percent) sales staff may grant; admins may grant any */
   MAX_STAFF_DISCOUNT_PERCENT: z.coerce.number().min(0).max(100).default(50),
@@ -195,7 +197,7 @@ export interface Config {
   rules: { maxStaffDiscountPercent: number; maxOpenReservationsPerCustomer: number; maxReservedUnitsPerProduct: number; writeRateLimitPerMinute: number };
   metrics: { token?: string; port?: number };
   consumers: { healthPort: number; processedEventsRetentionDays: number };
-  delivery: DeliverySettings;
+  delivery: DeliverySettings & { healthPort: number };
   tracing: TracingConfig;
 }
 
@@ -419,6 +421,7 @@ export function parseConfig(source: NodeJS.ProcessEnv): Config {
       backoffBaseMs: Math.round(env.DELIVERY_BACKOFF_BASE_SECONDS * 1000),
       backoffMaxMs: Math.round(env.DELIVERY_BACKOFF_MAX_SECONDS * 1000),
       leaseSeconds: env.DELIVERY_LEASE_SECONDS,
+      healthPort: env.DELIVERY_HEALTH_PORT,
     },
     tracing: tracingConfig(env),
   };
