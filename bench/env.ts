@@ -24,4 +24,5 @@ Object.assign(process.env, {
   WRITE_RATE_LIMIT_PER_MINUTE: '0',
   // the consumers process's health port: a free one, apart from a running `npm start`'s 3001
   CONSUMERS_HEALTH_PORT: '0',
+  DELIVERY_HEALTH_PORT: '0',
 });

@@ -22,7 +22,7 @@ function traceBackend(): string {
   return tracing.exporter === 'otlp' ? `${tracing.otlpEndpoint} (OTLP)` : 'printed on the console';
 }
 
-function banner(apiUrl: string, metricsUrl: string | undefined, consumersUrl: string): string {
+function banner(apiUrl: string, metricsUrl: string | undefined, consumersUrl: string, deliveryUrl: string): string {
   const cfg = getConfig();
   const db = cfg.database.url.replace(/\/\/([^:@/]+):[^@/]+@/, '//$1:***@');
   const lines = [
@@ -33,6 +33,7 @@ function banner(apiUrl: string, metricsUrl: string | undefined, consumersUrl: st
     `  API docs       ${apiUrl}/docs   (OpenAPI: ${apiUrl}/openapi.json)`,
     `  Health         ${apiUrl}/readyz   metrics: ${metricsUrl ?? 'not served (METRICS_PORT / METRICS_TOKEN)'}`,
     `  Consumers      ${consumersUrl}/readyz   metrics: ${consumersUrl}/metrics`,
+    `  Delivery       ${deliveryUrl}/readyz   metrics: ${deliveryUrl}/metrics`,
     `  Temporal UI    ${cfg.temporal.uiUrl}/namespaces/${cfg.temporal.namespace}/workflows   (gRPC ${cfg.temporal.address})`,
     `  Kafka          ${cfg.kafka.brokers.join(',')}   e.g. kcat -b ${cfg.kafka.brokers[0]} -t inventory-updates -C`,
     `  PostgreSQL     ${db}`,
@@ -55,10 +56,11 @@ runUntilSignal('start', async () => {
   parts.push(await startWorker());
   const consumers = await startConsumersProcess();
   parts.push(consumers);
-  parts.push(await startDeliveryProcess());
+  const delivery = await startDeliveryProcess();
+  parts.push(delivery);
   const api = await startApiServer();
   parts.push(api);
-  process.stderr.write(banner(api.url, api.metricsUrl, consumers.url));
+  process.stderr.write(banner(api.url, api.metricsUrl, consumers.url, delivery.url));
   const failures = parts.flatMap((part) => (part.failure ? [part.failure] : []));
   return {
     failure: failures.length > 0 ? Promise.race(failures) : undefined,

@@ -23,11 +23,15 @@
  * delivery/worker.ts sends them) and `pg_notify('notifications', {id, recipient_id})` for each, so the API's
  * LISTEN connections hear about a notification only once it is committed. After the commit, one
  * structured log line per notification: that is how operators watch the flow.
+ *
+ * Each row stores a message (key + parameters, delivery/templates/in-app.ts) beside its English
+ * title/body; the API renders it in the recipient's locale when it hands the row out.
  */
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { InventoryEvent, SaleEvent } from '../shared/events';
 import { ALL_EMAIL, AUDIENCE_ROLE, categoryOf, defaultsFor, emailWorthy, templateOf } from '../delivery/preferences';
+import { renderInApp, type InAppMessage, type SaleMessage } from '../delivery/templates/in-app';
 import { claimEvent } from './dedupe';
 import type { Delivered } from './messages';
 import type { EventHandler } from './runner';
@@ -57,8 +61,10 @@ interface Draft {
   productId: string | null;
   saleId: string | null;
   status: string;
+  /** English, stored beside the message (logs, old readers); the API renders the message per recipient */
   title: string;
   body: string;
+  message: InAppMessage;
   eventId: string;
   /** inventory: the status the change is measured from (picks the email template) */
   from?: string | null;
@@ -76,9 +82,6 @@ interface StoredRow {
   email: string;
 }
 
-const STATUS_LABELS: Record<string, string> = { in_stock: 'in stock', low_stock: 'low on stock', out_of_stock: 'out of stock' };
-const label = (status: string | null | undefined): string => (status ? (STATUS_LABELS[status] ?? status) : 'unknown');
-const money = (minor: number): string => (minor / 100).toFixed(2);
 const shortId = (id: string): string => id.slice(0, 8);
 
 /**
@@ -173,42 +176,30 @@ function saleRecipients(audience: Audience, event: SaleEvent): Recipients | unde
 
 /** `from`: the status the change is measured from (see baselineStatus) */
 function inventoryDraft(event: InventoryEvent, productName: string, from: string | null | undefined): Draft {
-  const reported = event.type === 'inventory.status_reported';
-  const available = event.available ?? null;
-  return {
-    kind: 'inventory',
-    productId: event.product_id,
-    saleId: null,
-    status: event.status,
-    title: reported ? `${productName}: ${label(event.status)}` : `${productName} is ${label(event.status)}`,
-    body: reported
-      ? `An inventory system reported "${event.status}" for ${productName}.`
-      : `${productName} went from ${label(from)} to ${label(event.status)}` + (available === null ? '.' : `; ${available} available.`),
-    eventId: event.event_id,
-    from,
-  };
+  const message: InAppMessage =
+    event.type === 'inventory.status_reported'
+      ? { key: 'status_reported', product: productName, status: event.status }
+      : { key: 'stock_changed', product: productName, from: from ?? null, status: event.status, available: event.available ?? null };
+  return { kind: 'inventory', productId: event.product_id, saleId: null, status: event.status, ...renderInApp(message, 'en'), message, eventId: event.event_id, from };
 }
 
-const SALE_VERBS: Record<SaleEvent['type'], string> = { 'sale.created': 'reserved', 'sale.completed': 'completed', 'sale.cancelled': 'cancelled' };
+const SALE_EVENTS: Record<SaleEvent['type'], SaleMessage['event']> = { 'sale.created': 'created', 'sale.completed': 'completed', 'sale.cancelled': 'cancelled' };
 
 function saleDraft(event: SaleEvent, audience: Audience): Draft {
-  const verb = SALE_VERBS[event.type];
-  const items = event.items.map((i) => `${i.quantity} × ${i.product_name ?? i.product_id}`).join(', ');
-  const details = [
-    `${items}; total ${money(event.total)}` + (event.discount > 0 ? ` after ${event.discount}% discount` : ''),
-    event.type === 'sale.created' ? `reserved until ${event.expires_at}` : null,
-    event.type === 'sale.completed' && event.payment_method ? `paid by ${event.payment_method}` : null,
-    event.type === 'sale.cancelled' && event.reason ? `reason: ${event.reason}` : null,
-  ].filter(Boolean);
-  return {
-    kind: 'sale',
-    productId: null,
-    saleId: event.sale_id,
-    status: event.status,
-    title: audience === 'customers' ? `Your purchase ${shortId(event.sale_id)} is ${verb}` : `Sale ${shortId(event.sale_id)} ${verb} for ${event.customer_name}`,
-    body: details.join('; '),
-    eventId: event.event_id,
+  const message: SaleMessage = {
+    key: 'sale',
+    to: audience === 'customers' ? 'customer' : 'staff',
+    event: SALE_EVENTS[event.type],
+    sale: shortId(event.sale_id),
+    customer: event.customer_name,
+    items: event.items.map((i) => ({ quantity: i.quantity, product: i.product_name ?? i.product_id })),
+    total: event.total,
+    discount: event.discount,
+    expiresAt: event.type === 'sale.created' ? event.expires_at : null,
+    paymentMethod: event.type === 'sale.completed' ? (event.payment_method ?? null) : null,
+    reason: event.type === 'sale.cancelled' ? (event.reason ?? null) : null,
   };
+  return { kind: 'sale', productId: null, saleId: event.sale_id, status: event.status, ...renderInApp(message, 'en'), message, eventId: event.event_id };
 }
 
 /**
@@ -244,13 +235,13 @@ async function store(trx: Knex.Transaction, audience: Audience, draft: Draft, re
   const emails = immediateEmails(audience, draft);
   const result = await trx.raw<{ rows: StoredRow[] }>(
     `WITH ins AS (
-       INSERT INTO notifications (recipient_id, audience, kind, product_id, sale_id, status, title, body, event_id)
-       SELECT u.id, ?, ?, ?, CAST(? AS uuid), ?, ?, ?, ? FROM users u WHERE u.deleted_at IS NULL AND (${recipients.where})
+       INSERT INTO notifications (recipient_id, audience, kind, product_id, sale_id, status, title, body, event_id, message)
+       SELECT u.id, ?, ?, ?, CAST(? AS uuid), ?, ?, ?, ?, CAST(? AS jsonb) FROM users u WHERE u.deleted_at IS NULL AND (${recipients.where})
        ON CONFLICT (recipient_id, event_id) DO NOTHING
        RETURNING id, recipient_id
      )${emails?.sql ?? ''}
      SELECT ins.id, ins.recipient_id, u.email FROM ins JOIN users u ON u.id = ins.recipient_id ORDER BY ins.id`,
-    [audience, draft.kind, draft.productId, draft.saleId, draft.status, draft.title, draft.body, draft.eventId, ...recipients.bindings, ...(emails?.bindings ?? [])],
+    [audience, draft.kind, draft.productId, draft.saleId, draft.status, draft.title, draft.body, draft.eventId, JSON.stringify(draft.message), ...recipients.bindings, ...(emails?.bindings ?? [])],
   );
   const rows = result.rows;
   if (rows.length > 0) {

@@ -26,6 +26,7 @@ import { digestItems } from './digests';
 import { ALL_EMAIL, type Category, type Template } from './preferences';
 import { isStockTemplate, newerStockDelivery, releaseWindow, takeWindow, type StockDelivery } from './throttle';
 import { renderDigest } from './templates/digest';
+import { inAppText } from './templates/in-app';
 import { renderEmail } from './templates/render';
 import { unsubscribeUrl, type UnsubscribeScope } from './unsubscribe-links';
 
@@ -34,7 +35,11 @@ export interface DeliveryWorkerOptions {
   log: Logger;
   mailer?: Mailer;
   settings?: Partial<DeliverySettings>;
+  /** told each recorded outcome (the delivery process counts them for /metrics) */
+  onOutcome?(delivery: { channel: 'email'; template: Template }, outcome: DeliveryOutcome): void;
 }
+
+export type DeliveryOutcome = Outcome['status'];
 
 export interface DeliveryWorker {
   /** claims and handles one batch; resolves with how many deliveries it handled */
@@ -66,7 +71,9 @@ interface Context {
   unsubscribed: boolean;
   product_id: string | null;
   sale_id: string | null;
+  title: string;
   body: string;
+  message: unknown;
   product_name: string | null;
   stock_status: string | null;
   available: number | null;
@@ -98,7 +105,7 @@ export function productUrl(productId: string): string {
   return `${getConfig().mail.publicBaseUrl}/#/products/${encodeURIComponent(productId)}`;
 }
 
-export function createDeliveryWorker({ db, log, mailer: given, settings: overrides }: DeliveryWorkerOptions): DeliveryWorker {
+export function createDeliveryWorker({ db, log, mailer: given, settings: overrides, onOutcome }: DeliveryWorkerOptions): DeliveryWorker {
   const settings: DeliverySettings = { ...getConfig().delivery, ...overrides };
   const mailer = given ?? createMailer();
   let running = false;
@@ -127,7 +134,7 @@ export function createDeliveryWorker({ db, log, mailer: given, settings: overrid
               (u.deleted_at IS NOT NULL OR u.disabled_at IS NOT NULL) AS gone,
               (EXISTS (SELECT 1 FROM notification_preferences a WHERE a.user_id = u.id AND a.channel = 'email' AND a.cadence = 'off' AND a.category IN (?, ?))
                OR EXISTS (SELECT 1 FROM email_product_mutes m WHERE m.user_id = u.id AND m.product_id = n.product_id)) AS unsubscribed,
-              n.product_id, n.sale_id, n.body, p.name AS product_name, i.status AS stock_status, i.available
+              n.product_id, n.sale_id, n.title, n.body, n.message, p.name AS product_name, i.status AS stock_status, i.available
          FROM notifications n
          JOIN users u ON u.id = n.recipient_id
          LEFT JOIN products p ON p.id = n.product_id
@@ -194,7 +201,8 @@ export function createDeliveryWorker({ db, log, mailer: given, settings: overrid
       status: c.product_id ? (c.stock_status ?? undefined) : undefined,
       available: c.product_id ? c.available : undefined,
       sale: c.sale_id?.slice(0, 8),
-      details: c.sale_id ? c.body : undefined,
+      // the sale's details line as the inbox shows it, in the recipient's language
+      details: c.sale_id ? inAppText(c, c.locale).body : undefined,
       productUrl: c.product_id ? productUrl(c.product_id) : undefined,
       unsubscribeUrl: unsubscribe,
     });
@@ -229,6 +237,7 @@ export function createDeliveryWorker({ db, log, mailer: given, settings: overrid
         break;
       }
     }
+    onOutcome?.({ channel: 'email', template: d.template }, outcome.status);
     const level = outcome.status === 'retry' || outcome.status === 'failed' ? 'warn' : 'info';
     log[level]({ delivery_id: Number(d.id), notification_id: d.notification_id === null ? null : Number(d.notification_id), cadence: d.cadence ?? undefined, recipient_id: d.recipient_id, template: d.template, attempts: d.attempts, ...outcome }, `delivery ${outcome.status}`);
   }

@@ -131,6 +131,8 @@ const envSchema = z.object({
   DIGEST_DEFAULT_TIME_ZONE: z.string().refine(isTimeZone, 'DIGEST_DEFAULT_TIME_ZONE must be an IANA time zone, e.g. Europe/Madrid').default('Europe/Madrid'),
   /** at most one immediate stock email per (user, product) per this many seconds; later changes coalesce into one after it (0: off) */
   DELIVERY_THROTTLE_SECONDS: z.coerce.number().int().min(0).default(1800),
+  /** the delivery process's /healthz, /readyz and /metrics (bin/delivery.ts; 0 picks a free port) */
+  DELIVERY_HEALTH_PORT: port.default(3002),
   // money and stock rules (api/services/sales.ts), abuse limits, and how operations data is exposed
   /** the largest discount (percent) sales staff may grant; admins may grant any */
   MAX_STAFF_DISCOUNT_PERCENT: z.coerce.number().min(0).max(100).default(50),
@@ -213,7 +215,7 @@ export interface Config {
   rules: { maxStaffDiscountPercent: number; maxOpenReservationsPerCustomer: number; maxReservedUnitsPerProduct: number; writeRateLimitPerMinute: number };
   metrics: { token?: string; port?: number };
   consumers: { healthPort: number; processedEventsRetentionDays: number };
-  delivery: DeliverySettings;
+  delivery: DeliverySettings & { healthPort: number };
   digests: DigestSettings;
   tracing: TracingConfig;
 }
@@ -447,6 +449,7 @@ export function parseConfig(source: NodeJS.ProcessEnv): Config {
       backoffMaxMs: Math.round(env.DELIVERY_BACKOFF_MAX_SECONDS * 1000),
       leaseSeconds: env.DELIVERY_LEASE_SECONDS,
       throttleSeconds: env.DELIVERY_THROTTLE_SECONDS,
+      healthPort: env.DELIVERY_HEALTH_PORT,
     },
     digests: { scheduleSeconds: env.DIGEST_SCHEDULE_SECONDS, defaultHour: env.DIGEST_DEFAULT_HOUR, defaultTimeZone: env.DIGEST_DEFAULT_TIME_ZONE },
     tracing: tracingConfig(env),

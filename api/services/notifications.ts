@@ -1,5 +1,10 @@
-/** The inbox: each user's notifications, as the consumers stored them (consumers/notify.ts). */
+/**
+ * The inbox: each user's notifications, as the consumers stored them (consumers/notify.ts), with
+ * title and body rendered in the recipient's current locale (delivery/templates/in-app.ts).
+ */
 import type { Knex } from 'knex';
+import type { MailLocale } from '../../delivery/mailer';
+import { inAppText } from '../../delivery/templates/in-app';
 import { AppError } from '../../shared/errors';
 
 export interface NotificationRow {
@@ -13,6 +18,8 @@ export interface NotificationRow {
   title: string;
   body: string;
   event_id: string;
+  /** key + parameters (null on rows from before messages) */
+  message?: unknown;
   created_at: Date;
   read_at: Date | null;
 }
@@ -31,7 +38,9 @@ export interface NotificationView {
   readAt: string | null;
 }
 
-export function notificationView(row: NotificationRow): NotificationView {
+/** `locale`: the recipient's; without it, the text stored with the row */
+export function notificationView(row: NotificationRow, locale?: MailLocale): NotificationView {
+  const text = locale ? inAppText(row, locale) : { title: row.title, body: row.body };
   return {
     id: Number(row.id),
     audience: row.audience,
@@ -39,8 +48,8 @@ export function notificationView(row: NotificationRow): NotificationView {
     productId: row.product_id,
     saleId: row.sale_id,
     status: row.status,
-    title: row.title,
-    body: row.body,
+    title: text.title,
+    body: text.body,
     eventId: row.event_id,
     createdAt: row.created_at.toISOString(),
     readAt: row.read_at ? row.read_at.toISOString() : null,
@@ -57,6 +66,12 @@ export interface InboxPage {
   unread: number;
 }
 
+/** the language a user reads notifications in now (a deleted user's rows read in English) */
+async function localeOf(db: Knex, userId: string): Promise<MailLocale> {
+  const row: { locale: MailLocale } | undefined = await db('users').where({ id: userId }).first('locale');
+  return row?.locale ?? 'en';
+}
+
 const count = async (q: Knex.QueryBuilder): Promise<number> => {
   const [row] = (await q.clone().count<{ count: string }[]>({ count: '*' })) as [{ count: string }];
   return Number(row.count);
@@ -66,7 +81,7 @@ const count = async (q: Knex.QueryBuilder): Promise<number> => {
 export async function listNotifications(db: Knex, userId: string, filter: { page: number; limit: number; unread?: boolean }): Promise<InboxPage> {
   const mine = db('notifications').where('recipient_id', userId);
   const filtered = filter.unread === undefined ? mine.clone() : filter.unread ? mine.clone().whereNull('read_at') : mine.clone().whereNotNull('read_at');
-  const [total, unread, rows] = await Promise.all([
+  const [total, unread, rows, locale] = await Promise.all([
     count(filtered),
     count(mine.clone().whereNull('read_at')),
     filtered
@@ -75,8 +90,9 @@ export async function listNotifications(db: Knex, userId: string, filter: { page
       .orderByRaw('(read_at IS NULL) DESC, id DESC')
       .limit(filter.limit)
       .offset((filter.page - 1) * filter.limit) as Promise<NotificationRow[]>,
+    localeOf(db, userId),
   ]);
-  return { data: rows.map(notificationView), page: filter.page, limit: filter.limit, total, unread };
+  return { data: rows.map((r) => notificationView(r, locale)), page: filter.page, limit: filter.limit, total, unread };
 }
 
 /** Marks one of the caller's notifications read; the first read time is kept. */
@@ -86,13 +102,16 @@ export async function markRead(db: Knex, userId: string, id: number): Promise<No
     .update({ read_at: db.raw('COALESCE(read_at, now())') })
     .returning('*')) as NotificationRow[];
   if (!row) throw AppError.notFound(`notification ${id} not found`);
-  return notificationView(row);
+  return notificationView(row, await localeOf(db, userId));
 }
 
 /** The caller's notifications after `afterId`, oldest first (SSE replay). */
 export async function notificationsAfter(db: Knex, userId: string, afterId: number, limit: number): Promise<NotificationView[]> {
-  const rows = (await db('notifications').where('recipient_id', userId).where('id', '>', afterId).orderBy('id').limit(limit)) as NotificationRow[];
-  return rows.map(notificationView);
+  const [rows, locale] = await Promise.all([
+    db('notifications').where('recipient_id', userId).where('id', '>', afterId).orderBy('id').limit(limit) as Promise<NotificationRow[]>,
+    localeOf(db, userId),
+  ]);
+  return rows.map((r) => notificationView(r, locale));
 }
 
 export async function latestNotificationId(db: Knex, userId: string): Promise<number> {
@@ -102,6 +121,10 @@ export async function latestNotificationId(db: Knex, userId: string): Promise<nu
 
 export async function notificationsByIds(db: Knex, ids: number[]): Promise<(NotificationView & { recipientId: string })[]> {
   if (ids.length === 0) return [];
-  const rows = (await db('notifications').whereIn('id', ids).orderBy('id')) as NotificationRow[];
-  return rows.map((r) => ({ ...notificationView(r), recipientId: r.recipient_id }));
+  const rows = (await db('notifications as n')
+    .join('users as u', 'u.id', 'n.recipient_id')
+    .whereIn('n.id', ids)
+    .orderBy('n.id')
+    .select('n.*', 'u.locale')) as (NotificationRow & { locale: MailLocale })[];
+  return rows.map((r) => ({ ...notificationView(r, r.locale), recipientId: r.recipient_id }));
 }

@@ -44,7 +44,7 @@ function page(locale: MailLocale, body: string): string {
   const w = WORDS[locale];
   return `<!doctype html>
 <html lang="${locale}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
-<meta name="robots" content="noindex"><title>${escapeHtml(w.title)}</title></head>
+<meta name="robots" content="noindex"><link rel="icon" href="data:,"><title>${escapeHtml(w.title)}</title></head>
 <body style="font-family:sans-serif;max-width:32rem;margin:3rem auto;line-height:1.5">
 <h1>${escapeHtml(w.title)}</h1>
 ${body}

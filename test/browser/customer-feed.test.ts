@@ -18,8 +18,8 @@ afterAll(async () => {
 });
 
 test('a followed product going out of stock reaches the feed within 2 s and changes on screen', async () => {
-  const customer = await createUser(env.db, { role: 'customer' });
-  const staff = await createUser(env.db, { role: 'sales' });
+  const customer = await createUser(env.db, { role: 'customer', locale: 'en' });
+  const staff = await createUser(env.db, { role: 'sales', locale: 'en' });
   const a = await createProduct(env.db, 3, { lowStockThreshold: 1, price: 2599 });
   const b = await createProduct(env.db, 5);
   // named like a shop's products, with a tag of this run to filter the shared test catalog by

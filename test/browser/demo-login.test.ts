@@ -68,16 +68,16 @@ test('the login form lists the demo users; one click logs in as that user', asyn
   expect(await demo.locator('code').textContent()).toBe('demo-password');
   await screenshot(page, 'login-demo-users');
 
-  // keyboard only: Tab to the first customer and press Enter
+  // keyboard only: Tab to the first customer and press Enter; Carla's account is in Spanish (the shop's default)
   const carla = demo.getByRole('button', { name: /Carla Customer/ });
   await carla.focus();
   await page.keyboard.press('Enter');
-  await page.getByRole('heading', { name: 'Your sales' }).waitFor();
+  await page.getByRole('heading', { name: 'Tus ventas' }).waitFor();
   await page.locator('.topbar').getByText('Carla Customer').waitFor();
   await page.locator('.live.on').waitFor({ timeout: 10_000 });
   // the shared test database holds many products; the page shows the first few, so find it by name
-  await page.getByLabel('Filter products').fill('Wireless mouse');
-  await page.getByRole('button', { name: 'Follow Wireless mouse' }).or(page.getByRole('button', { name: 'Unfollow Wireless mouse' })).waitFor();
+  await page.getByLabel('Filtrar productos').fill('Wireless mouse');
+  await page.getByRole('button', { name: 'Seguir Wireless mouse' }).or(page.getByRole('button', { name: 'Dejar de seguir Wireless mouse' })).waitFor();
   await screenshot(page, 'demo-customer-dashboard');
   expect(unexpectedProblems(problems)).toEqual([]);
 });

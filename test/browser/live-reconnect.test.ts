@@ -19,7 +19,7 @@ afterAll(async () => {
 });
 
 test('streams open with tickets; when the token expires they end, the page reconnects and, refused, logs out saying why', async () => {
-  const customer = await createUser(env.db, { role: 'customer' });
+  const customer = await createUser(env.db, { role: 'customer', locale: 'en' });
   const { page, problems } = await env.newPage();
   const streamUrls: string[] = [];
   let tickets = 0;

@@ -18,7 +18,7 @@ const clients: SseClient[] = [];
 beforeAll(async () => {
   ctx = await createTestContext();
   server = await listen(ctx.app);
-  const user = await createUser(ctx.db, { role: 'customer' });
+  const user = await createUser(ctx.db, { role: 'customer', locale: 'en' });
   token = await tokenFor(ctx.app, user.email, user.password);
 });
 

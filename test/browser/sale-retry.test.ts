@@ -20,7 +20,7 @@ afterAll(async () => {
 });
 
 test('a reservation whose first answer is lost is retried with the same Idempotency-Key: one sale, and the page shows it', async () => {
-  const customer = await createUser(env.db, { role: 'customer' });
+  const customer = await createUser(env.db, { role: 'customer', locale: 'en' });
   const productId = await createProduct(env.db, 5);
   const tag = productId.slice(-6);
   await env.db('products').where({ id: productId }).update({ name: `Retry lamp ${tag}` });

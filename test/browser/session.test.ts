@@ -16,7 +16,7 @@ let user: TestUser;
 
 beforeAll(async () => {
   env = await startBrowserEnv();
-  user = await createUser(env.db, { role: 'sales', name: 'Shift Worker' });
+  user = await createUser(env.db, { role: 'sales', locale: 'en', name: 'Shift Worker' });
 }, 120_000);
 
 afterAll(async () => {

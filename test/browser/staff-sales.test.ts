@@ -17,8 +17,8 @@ let customerToken: string;
 
 beforeAll(async () => {
   env = await startBrowserEnv();
-  staff = await createUser(env.db, { role: 'sales' });
-  customer = await createUser(env.db, { role: 'customer' });
+  staff = await createUser(env.db, { role: 'sales', locale: 'en' });
+  customer = await createUser(env.db, { role: 'customer', locale: 'en' });
   customerToken = await tokenFor(env.ctx.app, customer.email, customer.password);
 }, 120_000);
 

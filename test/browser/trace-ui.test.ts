@@ -28,7 +28,7 @@ afterAll(async () => {
 });
 
 test("Zipkin's UI shows one sale's trace across the API, the worker and the consumers", async () => {
-  const staff = await createUser(db, { role: 'admin' });
+  const staff = await createUser(db, { role: 'admin', locale: 'en' });
   const post = (path: string, body: unknown, token?: string, method = 'POST') =>
     fetch(`${app.apiUrl}${path}`, { method, headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) });
   const { token } = (await (await post('/auth/login', { email: staff.email, password: staff.password })).json()) as { token: string };

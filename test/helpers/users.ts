@@ -17,7 +17,8 @@ export interface TestUser {
 
 export async function createUser(
   db: Knex,
-  options: { role: Role; email?: string; name?: string; password?: string },
+  /** locale: unset, the column's default (es, the shop's language) */
+  options: { role: Role; email?: string; name?: string; password?: string; locale?: 'es' | 'en' },
 ): Promise<TestUser> {
   const tag = randomUUID().slice(0, 8);
   // unique by default: the test database is shared by every test file and every run
@@ -25,7 +26,7 @@ export async function createUser(
   const name = options.name ?? `Test ${options.role} ${tag}`;
   const password = options.password ?? `pw-${randomUUID()}`;
   const [row] = (await db('users')
-    .insert({ email, name, role: options.role, password_hash: await hashPassword(password) })
+    .insert({ email, name, role: options.role, password_hash: await hashPassword(password), ...(options.locale ? { locale: options.locale } : {}) })
     .returning(['id', 'email', 'name', 'role'])) as Omit<TestUser, 'password'>[];
   return { ...row!, password };
 }

@@ -50,7 +50,7 @@ function logged(logs: CapturedLogs, match: Record<string, unknown>): Record<stri
 beforeAll(async () => {
   ctx = await createTestContext();
   kafka = createKafka('-test-consumers');
-  users.admin = await createUser(ctx.db, { role: 'admin' });
+  users.admin = await createUser(ctx.db, { role: 'admin', locale: 'en' });
   users.sales = await createUser(ctx.db, { role: 'sales' });
   users.follower = await createUser(ctx.db, { role: 'customer' });
   users.bystander = await createUser(ctx.db, { role: 'customer' });
@@ -118,7 +118,12 @@ describe('all four groups in one process', () => {
     expect(await inbox(users.follower)).toHaveLength(2);
     expect((await inbox(users.admin)).every((n) => n.audience === 'admin')).toBe(true);
     expect((await inbox(users.follower)).every((n) => n.audience === 'customers')).toBe(true);
+    // stored in English; handed out in the recipient's locale (admin: en, follower: es by default)
     expect((await inbox(users.admin)).find((n) => n.event_id === aOut.event_id)!.title).toBe('Followed lamp is out of stock');
+    const readTitle = async (who: keyof typeof users, eventId: string) =>
+      ((await request(ctx.app).get('/notifications?limit=100').set(bearer(tokens[who]))).body as { data: { eventId: string; title: string }[] }).data.find((n) => n.eventId === eventId)?.title;
+    expect(await readTitle('admin', aOut.event_id)).toBe('Followed lamp is out of stock');
+    expect(await readTitle('follower', aOut.event_id)).toBe('Followed lamp: agotado');
 
     // the level-only change was applied to each group's view of the product, silently
     const state = await ctx.db('consumer_product_state').whereIn('consumer_group', notifyGroups).where({ product_id: a });
@@ -340,6 +345,40 @@ describe('all four groups in one process', () => {
       await inventoryDlq.stop();
       await completedDlq.stop();
       await admin.disconnect();
+    }
+  });
+
+  test('one event, each recipient in their language: an es customer reads Spanish, an en staff member English (inbox and SSE); a locale change re-renders', async () => {
+    const lamp = await insertProduct(ctx.db, { name: 'Lámpara de mesa' });
+    const cliente = await createUser(ctx.db, { role: 'customer', locale: 'es' });
+    const staff = await createUser(ctx.db, { role: 'sales', locale: 'en' });
+    const [clienteToken, staffToken] = [await tokenFor(ctx.app, cliente.email, cliente.password), await tokenFor(ctx.app, staff.email, staff.password)];
+    expect((await request(ctx.app).post(`/products/${lamp}/follow`).set(bearer(clienteToken))).status).toBe(201);
+    const server = await listen(ctx.app);
+    const stream = await openSse(`${server.url}/notifications/stream`, bearer(clienteToken));
+    try {
+      const out = stockChanged(lamp, 2, 'in_stock', 'out_of_stock', { available: 0 });
+      const sale = saleEvent('cancelled', { customerUserId: cliente.id, items: [{ productId: lamp, quantity: 2, unitPrice: 1250 }] });
+      await publish(ctx.deps.producer, out, sale);
+      const pushed = await stream.waitFor((m) => json(m).eventId === out.event_id, 10_000);
+      expect(json(pushed)).toMatchObject({ title: 'Lámpara de mesa: agotado', body: 'Lámpara de mesa ha pasado de en stock a agotado; 0 disponibles.' });
+      await eventually(() => processedBy(notifyGroups, [out.event_id, sale.event_id]), 15_000, 'processed');
+
+      const read = async (token: string) => ((await request(ctx.app).get('/notifications?limit=100').set(bearer(token))).body as { data: { eventId: string; title: string; body: string }[] }).data;
+      const text = (list: { eventId: string; title: string; body: string }[], eventId: string) => list.filter((n) => n.eventId === eventId).map((n) => [n.title, n.body]);
+      const mine = await read(clienteToken);
+      expect(text(mine, out.event_id)).toEqual([['Lámpara de mesa: agotado', 'Lámpara de mesa ha pasado de en stock a agotado; 0 disponibles.']]);
+      expect(text(mine, sale.event_id)).toEqual([[`Tu compra ${sale.sale_id.slice(0, 8)} está cancelada`, `2 × Product ${lamp.slice(-8)}; total 25,00; motivo: changed my mind`]]);
+      const theirs = await read(staffToken);
+      expect(text(theirs, out.event_id)).toEqual([['Lámpara de mesa is out of stock', 'Lámpara de mesa went from in stock to out of stock; 0 available.']]);
+      expect(text(theirs, sale.event_id)).toEqual([[`Sale ${sale.sale_id.slice(0, 8)} cancelled for ${sale.customer_name}`, `2 × Product ${lamp.slice(-8)}; total 25.00; reason: changed my mind`]]);
+
+      // rendered when read: the customer switches to English and the same rows read in English
+      expect((await request(ctx.app).patch('/me').set(bearer(clienteToken)).send({ locale: 'en' })).status).toBe(200);
+      expect(text(await read(clienteToken), out.event_id)).toEqual([['Lámpara de mesa is out of stock', 'Lámpara de mesa went from in stock to out of stock; 0 available.']]);
+    } finally {
+      stream.close();
+      await server.close();
     }
   });
 

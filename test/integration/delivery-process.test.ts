@@ -26,7 +26,7 @@ test('the delivery process sends a queued email, then stops on SIGTERM with stat
 
   const child = spawn(process.execPath, ['--import', 'tsx', 'bin/delivery.ts'], {
     cwd: resolve(__dirname, '../..'),
-    env: { ...process.env, LOG_LEVEL: 'info', LOG_FORMAT: 'json', DELIVERY_POLL_MS: '100' },
+    env: { ...process.env, LOG_LEVEL: 'info', LOG_FORMAT: 'json', DELIVERY_POLL_MS: '100', DELIVERY_HEALTH_PORT: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -53,12 +53,13 @@ if (!rendered.json) throw new Error(`docker-compose config failed:\n${rendered.s
 const compose = rendered.json;
 const services = compose.services;
 
-const APP_SERVICES = ['migrate', 'api', 'worker', 'consumers'] as const;
+const APP_SERVICES = ['migrate', 'api', 'worker', 'consumers', 'delivery'] as const;
 const ENTRY_POINTS: Record<(typeof APP_SERVICES)[number], string> = {
   migrate: 'bin/migrate.ts',
   api: 'bin/api.ts',
   worker: 'bin/worker.ts',
   consumers: 'bin/consumers.ts',
+  delivery: 'bin/delivery.ts',
 };
 
 /** The names envSchema declares, read from the source so the list cannot drift from the code. */
@@ -211,6 +212,7 @@ describe('docker-compose.yml', () => {
     api: ['postgres', 'redpanda', 'temporal'],
     worker: ['postgres', 'redpanda', 'temporal'],
     consumers: ['postgres', 'redpanda'],
+    delivery: ['postgres', 'mailpit'],
     'redpanda-console': ['redpanda'],
   };
 
@@ -219,9 +221,11 @@ describe('docker-compose.yml', () => {
       const deps = service(name).depends_on ?? {};
       for (const server of needs) expect({ name, server, condition: deps[server]?.condition }).toEqual({ name, server, condition: 'service_healthy' });
     }
-    for (const name of ['api', 'worker', 'consumers']) {
+    for (const name of ['api', 'worker', 'consumers', 'delivery']) {
       expect(service(name).depends_on?.migrate?.condition).toBe('service_completed_successfully');
     }
+    // the delivery workers' readiness is their health port's /readyz (PostgreSQL and SMTP)
+    expect(JSON.stringify(service('delivery').healthcheck?.test)).toContain(`127.0.0.1:${envOf(service('delivery')).DELIVERY_HEALTH_PORT}/readyz`);
     expect(publishedPorts(service('api'))).toContain(3000);
   });
 

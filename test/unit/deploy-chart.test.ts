@@ -122,12 +122,13 @@ describe.each([
     deployments = manifests.filter((m) => m.kind === 'Deployment');
   });
 
-  test('runs api, worker and consumers, each with its entry point, as a non-root user with resources', () => {
+  test('runs api, worker, consumers and delivery, each with its entry point, as a non-root user with resources', () => {
     const entryPoints = Object.fromEntries(deployments.map((d) => [d.metadata.name, container(d).command?.at(-1)]));
     expect(entryPoints).toEqual({
       'sales-saga-api': 'bin/api.ts',
       'sales-saga-worker': 'bin/worker.ts',
       'sales-saga-consumers': 'bin/consumers.ts',
+      'sales-saga-delivery': 'bin/delivery.ts',
     });
     for (const d of deployments) {
       const pod = d.spec!.template!.spec;
@@ -159,6 +160,20 @@ describe.each([
     expect(grace).toBeGreaterThan(WORKER_SHUTDOWN_GRACE_MS / 1000);
     expect(grace).toBeGreaterThan(STOP_TIMEOUT_MS / 1000);
     for (const d of deployments) expect(d.spec!.template!.spec.terminationGracePeriodSeconds).toBeGreaterThan(STOP_TIMEOUT_MS / 1000);
+  });
+
+  test.each([
+    ['consumers', 'CONSUMERS_HEALTH_PORT'],
+    ['delivery', 'DELIVERY_HEALTH_PORT'],
+  ])('probes %s on its health port (%s): /healthz for liveness, /readyz for readiness; scrapers may reach it', (name, variable) => {
+    const deployment = find(manifests, 'Deployment', `sales-saga-${name}`);
+    const c = container(deployment);
+    const port = c.env?.find((e) => e.name === variable)?.value;
+    expect(port).toMatch(/^\d+$/);
+    expect(c.ports).toEqual([expect.objectContaining({ name: 'health', containerPort: Number(port) })]);
+    expect(c.livenessProbe?.httpGet).toEqual({ path: '/healthz', port: 'health' });
+    expect(c.readinessProbe?.httpGet).toEqual({ path: '/readyz', port: 'health' });
+    expect(find(manifests, 'NetworkPolicy', `sales-saga-${name}`).spec!.ingress).toEqual([expect.objectContaining({ ports: [{ port: 'health', protocol: 'TCP' }] })]);
   });
 
   test('runs the migrations as a pre-install/pre-upgrade hook Job with the same settings', () => {
@@ -214,7 +229,7 @@ describe.each([
     expect(policy.spec!.policyTypes).toEqual(['Ingress', 'Egress']);
     for (const d of deployments) expect(d.spec!.template!.metadata!.labels).toMatchObject(policy.spec!.podSelector!.matchLabels!);
     const egressPorts = policy.spec!.egress!.flatMap((rule) => rule.ports?.map((p) => p.port) ?? []);
-    expect(egressPorts).toEqual(expect.arrayContaining([53, 5432, 9093, 7233]));
+    expect(egressPorts).toEqual(expect.arrayContaining([53, 5432, 9093, 7233, 587]));
     expect(find(manifests, 'NetworkPolicy', 'sales-saga-api').spec!.ingress).toEqual([expect.objectContaining({ ports: [{ port: 'http', protocol: 'TCP' }] })]);
   });
 });

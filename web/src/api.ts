@@ -9,6 +9,7 @@ export interface User {
   email: string;
   name: string;
   role: Role;
+  locale?: 'es' | 'en';
 }
 export type StockStatus = 'in_stock' | 'low_stock' | 'out_of_stock';
 export interface Product {

@@ -1,14 +1,13 @@
 /** How values read on the page. */
+import { t } from './i18n';
 const money = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 
 /** Prices and totals are minor units (cents); no currency is configured, so none is shown. */
 export const formatMoney = (minor: number): string => money.format(minor / 100);
 
-const STOCK_LABELS: Record<string, string> = { in_stock: 'In stock', low_stock: 'Low stock', out_of_stock: 'Out of stock' };
-export const stockLabel = (status: string): string => STOCK_LABELS[status] ?? status;
+export const stockLabel = (status: string): string => t().stock[status] ?? status;
 
-const SALE_LABELS: Record<string, string> = { RESERVED: 'Reserved', COMPLETED: 'Completed', CANCELLED: 'Cancelled' };
-export const saleLabel = (status: string): string => SALE_LABELS[status] ?? status;
+export const saleLabel = (status: string): string => t().saleStatus[status] ?? status;
 
 export const PAYMENT_METHODS = [
   ['CASH', 'Cash'],

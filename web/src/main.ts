@@ -5,8 +5,10 @@
  */
 import { api, currentToken, describeError, handleUnauthorized, logout as endSession, resumeSession, type UiConfig, type User } from './api';
 import { h, setChildren } from './dom';
+import { LOCALE_NAMES, currentLocale, setLocale, t, type Locale } from './i18n';
 import { loginView } from './login';
 import { notificationsPanel } from './notifications';
+import { preferencesPanel } from './preferences';
 import { productsPanel } from './products';
 import { salesPanel } from './sales';
 import type { StreamState } from './stream';
@@ -17,6 +19,7 @@ let disposeDashboard: (() => void) | undefined;
 function showLogin(config: UiConfig, notice?: string): void {
   disposeDashboard?.();
   disposeDashboard = undefined;
+  setLocale(undefined); // the browser's language until someone logs in
   setChildren(root, loginView(config, (user) => showDashboard(config, user), notice));
   document.title = 'sales-saga · log in';
   document.getElementById('login-email')?.focus();
@@ -30,17 +33,44 @@ function liveIndicator(): { element: HTMLElement; set(stream: string, state: Str
     const all = [...states.values()];
     const live = all.length === 2 && all.every((s) => s === 'open');
     element.className = `live ${live ? 'on' : 'off'}`;
-    element.textContent = live ? 'Live' : all.includes('reconnecting') ? 'Reconnecting…' : 'Connecting…';
+    element.textContent = live ? t().live : all.includes('reconnecting') ? t().reconnecting : t().connecting;
   };
   set('products', 'connecting');
   return { element, set };
 }
 
+/** The language switch: PATCH /me, then the dashboard is drawn again in the new language. */
+function languageSwitch(config: UiConfig, user: User): HTMLElement {
+  const choice = h(
+    'select',
+    { id: 'language', 'aria-label': t().language },
+    (Object.keys(LOCALE_NAMES) as Locale[]).map((l) => h('option', { value: l, selected: l === currentLocale(), lang: l }, LOCALE_NAMES[l])),
+  );
+  choice.addEventListener('change', () => {
+    choice.disabled = true;
+    void api<User>('PATCH', '/me', { locale: choice.value })
+      .then((updated) => showDashboard(config, { ...user, ...updated }))
+      .catch(() => {
+        choice.value = currentLocale();
+        choice.disabled = false;
+      });
+  });
+  return choice;
+}
+
 function showDashboard(config: UiConfig, user: User): void {
   disposeDashboard?.();
+  setLocale(user.locale);
   const live = liveIndicator();
   const sales = salesPanel(user, config);
-  const products = productsPanel(user, { onSaleCreated: (sale) => sales.added(sale), onStreamState: (s) => live.set('products', s) });
+  const customer = user.role === 'customer';
+  // each panel tells the other when a follow changed (the product cards and the panel's list)
+  const preferences = preferencesPanel({ follows: customer, onUnfollow: () => products.refresh() });
+  const products = productsPanel(user, {
+    onSaleCreated: (sale) => sales.added(sale),
+    onStreamState: (s) => live.set('products', s),
+    onFollowChanged: () => preferences.refreshFollows(),
+  });
   const notifications = notificationsPanel({
     onNotification: (n) => {
       if (n.kind === 'sale') sales.refresh();
@@ -48,7 +78,7 @@ function showDashboard(config: UiConfig, user: User): void {
     onStreamState: (s) => live.set('notifications', s),
   });
 
-  const logout = h('button', { type: 'button', class: 'link' }, 'Log out');
+  const logout = h('button', { type: 'button', class: 'link' }, t().logout);
   logout.addEventListener('click', () => {
     logout.disabled = true;
     void endSession().finally(() => showLogin(config, undefined));
@@ -61,9 +91,9 @@ function showDashboard(config: UiConfig, user: User): void {
       { class: 'topbar' },
       h('h1', {}, 'sales-saga'),
       live.element,
-      h('div', { class: 'who' }, h('span', {}, user.name), h('span', { class: `badge role-${user.role}` }, user.role), logout),
+      h('div', { class: 'who' }, h('span', {}, user.name), h('span', { class: `badge role-${user.role}` }, t().roles[user.role] ?? user.role), languageSwitch(config, user), logout),
     ),
-    h('main', { class: 'dashboard' }, products.element, notifications.element, sales.element),
+    h('main', { class: 'dashboard' }, products.element, notifications.element, sales.element, preferences.element),
   );
   disposeDashboard = () => {
     products.dispose();

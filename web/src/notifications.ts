@@ -7,6 +7,7 @@
 import { api, describeError, type Notification } from './api';
 import { h, setChildren, showMessage } from './dom';
 import { formatTime } from './format';
+import { t } from './i18n';
 import { openStream, type StreamState } from './stream';
 
 const INBOX_SIZE = 30;
@@ -22,12 +23,12 @@ export function notificationsPanel(hooks: { onNotification(n: Notification): voi
   let loaded = false;
 
   const count = h('span', { class: 'count', 'data-testid': 'unread-count' });
-  const list = h('ol', { class: 'feed', 'aria-label': 'Notifications, newest first', 'aria-live': 'polite', 'aria-relevant': 'additions' });
-  const empty = h('p', { class: 'muted empty' }, 'Nothing yet. Notifications about stock and sales appear here as they happen.');
+  const list = h('ol', { class: 'feed', 'aria-label': t().feedLabel, 'aria-live': 'polite', 'aria-relevant': 'additions' });
+  const empty = h('p', { class: 'muted empty' }, t().nothingYet);
   const error = h('p', { class: 'message error', role: 'alert', hidden: true });
 
   function renderCount(): void {
-    count.textContent = unread === 0 ? 'all read' : `${unread} unread`;
+    count.textContent = unread === 0 ? t().allRead : t().unread(unread);
     count.classList.toggle('has-unread', unread > 0);
     empty.hidden = items.size > 0;
     document.title = unread > 0 ? `(${unread}) sales-saga · live` : 'sales-saga · live';
@@ -37,12 +38,12 @@ export function notificationsPanel(hooks: { onNotification(n: Notification): voi
     const el = h('li', { class: `notification kind-${n.kind}${n.readAt ? '' : ' unread'}`, 'data-notification-id': n.id, tabindex: -1 });
     const markRead = n.readAt
       ? null
-      : h('button', { type: 'button', class: 'link', 'aria-label': `Mark "${n.title}" read`, onclick: () => void read(n.id) }, 'Mark read');
+      : h('button', { type: 'button', class: 'link', 'aria-label': t().markReadLabel(n.title), onclick: () => void read(n.id) }, t().markRead);
     setChildren(
       el,
       h('p', { class: 'title' }, n.readAt ? null : h('span', { class: 'dot', 'aria-hidden': 'true' }), n.title),
       h('p', { class: 'body' }, n.body),
-      h('p', { class: 'meta' }, h('time', { datetime: n.createdAt }, formatTime(n.createdAt)), n.readAt ? null : h('span', { class: 'visually-hidden' }, ' (unread)'), markRead),
+      h('p', { class: 'meta' }, h('time', { datetime: n.createdAt }, formatTime(n.createdAt)), n.readAt ? null : h('span', { class: 'visually-hidden' }, t().unreadHidden), markRead),
     );
     return el;
   }
@@ -83,7 +84,7 @@ export function notificationsPanel(hooks: { onNotification(n: Notification): voi
       showMessage(error, undefined);
       renderCount();
     } catch (err) {
-      showMessage(error, `Could not load your notifications. ${describeError(err)}`);
+      showMessage(error, `${t().loadNotificationsFailed} ${describeError(err)}`);
     }
   }
 
@@ -110,7 +111,7 @@ export function notificationsPanel(hooks: { onNotification(n: Notification): voi
   const element = h(
     'section',
     { class: 'panel notifications-panel', 'aria-labelledby': 'notifications-heading' },
-    h('h2', { id: 'notifications-heading' }, 'Notifications ', count),
+    h('h2', { id: 'notifications-heading' }, `${t().notifications} `, count),
     error,
     empty,
     list,

@@ -6,6 +6,7 @@
 import { api, describeError, newIdempotencyKey, type Product, type Sale, type StockEvent, type User } from './api';
 import { h, setChildren, showMessage } from './dom';
 import { formatMoney, stockLabel } from './format';
+import { t } from './i18n';
 import { openStream, type StreamState } from './stream';
 
 /** products shown before "Show all" */
@@ -14,6 +15,8 @@ const FIRST_FEW = 12;
 export interface ProductsPanel {
   element: HTMLElement;
   nameOf(productId: string): string;
+  /** reload the catalog and the follows (a follow changed elsewhere on the page) */
+  refresh(): void;
   dispose(): void;
 }
 
@@ -30,7 +33,7 @@ interface Card {
 
 export function productsPanel(
   user: User,
-  hooks: { onSaleCreated(sale: Sale): void; onStreamState(state: StreamState): void },
+  hooks: { onSaleCreated(sale: Sale): void; onStreamState(state: StreamState): void; onFollowChanged?(): void },
 ): ProductsPanel {
   const staff = user.role !== 'customer';
   const cards = new Map<string, Card>();
@@ -38,13 +41,13 @@ export function productsPanel(
   const list = h('ul', { class: 'cards products', 'aria-label': 'Products' });
   // a long catalog stays usable on a phone: filter by name or SKU, and a first few until asked
   let showAll = false;
-  const filter = h('input', { id: 'product-filter', type: 'search', autocomplete: 'off', placeholder: 'name or SKU' });
+  const filter = h('input', { id: 'product-filter', type: 'search', autocomplete: 'off', placeholder: t().filterPlaceholder });
   const shown = h('span', { class: 'muted', 'aria-live': 'polite' });
   const more = h('button', { type: 'button', class: 'link' });
   const filterBar = h(
     'div',
     { class: 'filter-bar' },
-    h('div', { class: 'field' }, h('label', { for: 'product-filter' }, 'Filter products'), filter),
+    h('div', { class: 'field' }, h('label', { for: 'product-filter' }, t().filterProducts), filter),
     h('p', { class: 'shown' }, shown, ' ', more),
   );
   const loadError = h('p', { class: 'message error', role: 'alert', hidden: true });
@@ -55,9 +58,9 @@ export function productsPanel(
     ? h(
         'fieldset',
         { class: 'sell-to' },
-        h('legend', {}, 'Sell to'),
-        h('div', { class: 'field' }, h('label', { for: 'sell-name' }, 'Customer name'), customerName),
-        h('div', { class: 'field' }, h('label', { for: 'sell-email' }, 'Customer email'), customerEmail),
+        h('legend', {}, t().sellTo),
+        h('div', { class: 'field' }, h('label', { for: 'sell-name' }, t().customerName), customerName),
+        h('div', { class: 'field' }, h('label', { for: 'sell-email' }, t().customerEmail), customerEmail),
       )
     : null;
 
@@ -66,7 +69,7 @@ export function productsPanel(
     card.status.className = `badge stock-${p.status}`;
     card.status.textContent = stockLabel(p.status);
     card.available.textContent = String(p.available);
-    card.detail.textContent = ` available (${p.onHand} on hand, ${p.reserved} reserved)`;
+    card.detail.textContent = t().available(p.onHand, p.reserved);
     card.reserveButton.disabled = p.available <= 0;
     card.root.dataset.status = p.status;
   }
@@ -74,8 +77,8 @@ export function productsPanel(
   function renderFollow(card: Card): void {
     if (!card.follow) return;
     const on = following.has(card.product.id);
-    card.follow.textContent = on ? 'Unfollow' : 'Follow';
-    card.follow.setAttribute('aria-label', `${on ? 'Unfollow' : 'Follow'} ${card.product.name}`);
+    card.follow.textContent = on ? t().unfollow : t().follow;
+    card.follow.setAttribute('aria-label', `${on ? t().unfollow : t().follow} ${card.product.name}`);
     card.follow.classList.toggle('on', on);
     card.root.dataset.following = String(on);
   }
@@ -103,6 +106,7 @@ export function productsPanel(
       if (on) following.delete(id);
       else following.add(id);
       renderFollow(card);
+      hooks.onFollowChanged?.();
     } catch (err) {
       say(card, 'error', describeError(err));
     } finally {
@@ -118,7 +122,7 @@ export function productsPanel(
       if (staff) Object.assign(body, { customerName: customerName.value, customerEmail: customerEmail.value });
       // this click's key: a retry after a lost answer gets the same sale back, never a second one
       const sale = await api<Sale>('POST', '/sales', body, { idempotencyKey: newIdempotencyKey() });
-      say(card, 'ok', `Reserved ${quantity} × ${card.product.name}: sale ${sale.id.slice(0, 8)} (see Sales).`);
+      say(card, 'ok', t().reserved(quantity, card.product.name, sale.id.slice(0, 8)));
       hooks.onSaleCreated(sale);
     } catch (err) {
       say(card, 'error', describeError(err, panel.nameOf));
@@ -130,8 +134,8 @@ export function productsPanel(
   function buildCard(p: Product): Card {
     const qtyId = `qty-${p.id}`;
     const quantity = h('input', { id: qtyId, type: 'number', min: 1, step: 1, value: 1, inputmode: 'numeric', class: 'qty' });
-    const reserveButton = h('button', { type: 'submit' }, staff ? 'Sell' : 'Reserve');
-    const form = h('form', { class: 'reserve', 'aria-label': `Reserve ${p.name}` }, h('label', { for: qtyId }, 'Qty'), quantity, reserveButton);
+    const reserveButton = h('button', { type: 'submit' }, staff ? t().sell : t().reserve);
+    const form = h('form', { class: 'reserve', 'aria-label': t().reserveLabel(p.name) }, h('label', { for: qtyId }, t().qty), quantity, reserveButton);
     const card: Card = {
       product: p,
       root: h('li', { class: 'card product', 'data-product-id': p.id }),
@@ -146,7 +150,7 @@ export function productsPanel(
       e.preventDefault();
       const n = Number(quantity.value);
       if (!Number.isInteger(n) || n < 1) {
-        say(card, 'error', 'Enter a whole number of at least 1.');
+        say(card, 'error', t().wholeNumber);
         quantity.focus();
         return;
       }
@@ -179,9 +183,9 @@ export function productsPanel(
       if (show) visible += 1;
       (el as HTMLElement).hidden = !show;
     }
-    shown.textContent = `Showing ${visible} of ${matching}${words.length > 0 ? ' matching' : ''} products.`;
+    shown.textContent = t().showing(visible, matching, words.length > 0);
     more.hidden = matching <= FIRST_FEW;
-    more.textContent = showAll ? 'Show fewer' : `Show all ${matching}`;
+    more.textContent = showAll ? t().showFewer : t().showAll(matching);
   }
 
   filter.addEventListener('input', applyFilter);
@@ -234,7 +238,7 @@ export function productsPanel(
       applyFilter();
       showMessage(loadError, undefined);
     } catch (err) {
-      showMessage(loadError, `Could not load the products. ${describeError(err)}`);
+      showMessage(loadError, `${t().loadProductsFailed} ${describeError(err)}`);
     }
   }
 
@@ -249,8 +253,8 @@ export function productsPanel(
   const element = h(
     'section',
     { class: 'panel products-panel', 'aria-labelledby': 'products-heading' },
-    h('h2', { id: 'products-heading' }, 'Products'),
-    h('p', { class: 'hint' }, staff ? 'Stock updates live. Sell to the customer named below.' : 'Stock updates live. Follow a product to be notified when its stock changes.'),
+    h('h2', { id: 'products-heading' }, t().products),
+    h('p', { class: 'hint' }, staff ? t().productsHintStaff : t().productsHintCustomer),
     sellTo,
     filterBar,
     loadError,
@@ -260,6 +264,7 @@ export function productsPanel(
   const panel: ProductsPanel = {
     element,
     nameOf: (productId) => cards.get(productId)?.product.name ?? productId,
+    refresh: () => void load(),
     dispose: () => {
       window.clearTimeout(reloadSoon);
       stream.close();

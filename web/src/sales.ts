@@ -6,6 +6,7 @@
  */
 import { ApiError, api, describeError, type Page, type Sale, type UiConfig, type User } from './api';
 import { h, setChildren } from './dom';
+import { t } from './i18n';
 import { PAYMENT_METHODS, countdown, formatMoney, formatTime, paymentLabel, saleLabel, shortId } from './format';
 
 const PAGE_SIZE = 10;
@@ -209,7 +210,7 @@ export function salesPanel(user: User, config: UiConfig): SalesPanel {
   const element = h(
     'section',
     { class: 'panel sales-panel', 'aria-labelledby': 'sales-heading' },
-    h('h2', { id: 'sales-heading' }, staff ? 'All sales' : 'Your sales'),
+    h('h2', { id: 'sales-heading' }, staff ? t().allSales : t().yourSales),
     loadError,
     empty,
     list,
