@@ -139,6 +139,10 @@ const envSchema = z.object({
   OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().default('http://127.0.0.1:4318'),
   /** the local Zipkin server (stack/zipkin.ts): API and UI on 127.0.0.1 */
   LOCAL_ZIPKIN_PORT: port.default(9411),
+
+  // the production topology on this machine (issue #15; stack/cluster/env.js lays out its ports)
+  /** first of the 100 ports `npm run cluster` uses (balancer, replicas, three Kafka nodes, servers) */
+  CLUSTER_BASE_PORT: port.default(33000),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -197,6 +201,7 @@ export interface Config {
   consumers: { healthPort: number; processedEventsRetentionDays: number };
   delivery: DeliverySettings;
   tracing: TracingConfig;
+  cluster: { basePort: number };
 }
 
 export interface DeliverySettings {
@@ -421,6 +426,7 @@ export function parseConfig(source: NodeJS.ProcessEnv): Config {
       leaseSeconds: env.DELIVERY_LEASE_SECONDS,
     },
     tracing: tracingConfig(env),
+    cluster: { basePort: env.CLUSTER_BASE_PORT },
   };
 }
 
