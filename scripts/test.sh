@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `npm test`: the whole suite against the real servers. Installs dependencies if needed, starts the
 # suite's own local stack (unless DATABASE_URL / KAFKA_BROKERS / TEMPORAL_ADDRESS point elsewhere), typechecks,
-# lints, runs jest, then the fault-injection suite (test/chaos, on its own private stack), and ends
+# lints, runs jest, then the fault-injection suite (test/chaos, on its own private stack) and the
+# production-topology suite (test/cluster, its own cluster), and ends
 # with the plain line "N passed, N failed" read from the jest JSON of both.
 # Servers this script started are stopped again at the end; ones already running are left alone.
 set -euo pipefail
@@ -71,6 +72,18 @@ if [ $# -eq 0 ] && [ "${SKIP_CHAOS:-0}" != "1" ]; then
   npx --no-install jest -c test/chaos/jest.config.js --json --outputFile=.artifacts/jest-chaos.json --forceExit || rc=$?
   node test/chaos/merge-jest-json.js .artifacts/jest-all.json .artifacts/jest.json .artifacts/jest-chaos.json
   results=.artifacts/jest-all.json
+fi
+
+# The production topology's faults (issue #15, `npm run test:cluster`): three Kafka nodes, two
+# replicas of every app process behind HAProxy, on its own ports (CLUSTER_TEST_BASE_PORT, default
+# 34000) and state dir (.state/cluster-test). Skipped for a filtered run or SKIP_CLUSTER=1; its jest
+# JSON joins the closing line like the chaos suite's.
+if [ $# -eq 0 ] && [ "${SKIP_CLUSTER:-0}" != "1" ]; then
+  echo "[test] production-topology suite (test/cluster, private cluster)" >&2
+  rm -f .artifacts/jest-cluster.json
+  npx --no-install jest -c test/cluster/jest.config.js --json --outputFile=.artifacts/jest-cluster.json --forceExit || rc=$?
+  node test/chaos/merge-jest-json.js .artifacts/jest-all-cluster.json "$results" .artifacts/jest-cluster.json
+  results=.artifacts/jest-all-cluster.json
 fi
 node scripts/jest-summary.js "$results" || rc=1
 exit $rc

@@ -159,6 +159,10 @@ const envSchema = z.object({
   OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().default('http://127.0.0.1:4318'),
   /** the local Zipkin server (stack/zipkin.ts): API and UI on 127.0.0.1 */
   LOCAL_ZIPKIN_PORT: port.default(9411),
+
+  // the production topology on this machine (issue #15; stack/cluster/env.js lays out its ports)
+  /** first of the 100 ports `npm run cluster` uses (balancer, replicas, three Kafka nodes, servers) */
+  CLUSTER_BASE_PORT: port.default(33000),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -218,6 +222,7 @@ export interface Config {
   delivery: DeliverySettings & { healthPort: number };
   digests: DigestSettings;
   tracing: TracingConfig;
+  cluster: { basePort: number };
 }
 
 export interface DigestSettings {
@@ -453,6 +458,7 @@ export function parseConfig(source: NodeJS.ProcessEnv): Config {
     },
     digests: { scheduleSeconds: env.DIGEST_SCHEDULE_SECONDS, defaultHour: env.DIGEST_DEFAULT_HOUR, defaultTimeZone: env.DIGEST_DEFAULT_TIME_ZONE },
     tracing: tracingConfig(env),
+    cluster: { basePort: env.CLUSTER_BASE_PORT },
   };
 }
 

@@ -52,45 +52,73 @@ function files() {
   };
 }
 
-function writeConfig(): void {
-  const f = files();
-  const port = brokerPort();
-  mkdirSync(f.data, { recursive: true });
+/** One KRaft node's server.properties lines (combined broker + controller on 127.0.0.1). */
+export interface KafkaNodeSettings {
+  nodeId: number;
+  brokerPort: number;
+  controllerPort: number;
+  /** `id@host:port` of every controller in the static quorum */
+  voters: string[];
+  dataDir: string;
+  /** replication of the internal topics and the default for new ones (1 for one node, 3 for the cluster) */
+  replication: number;
+  minInsyncReplicas: number;
+}
+
+export function kafkaNodeProperties(n: KafkaNodeSettings): string {
+  return [
+    'process.roles=broker,controller',
+    `node.id=${n.nodeId}`,
+    `controller.quorum.voters=${n.voters.join(',')}`,
+    `listeners=PLAINTEXT://127.0.0.1:${n.brokerPort},CONTROLLER://127.0.0.1:${n.controllerPort}`,
+    `advertised.listeners=PLAINTEXT://127.0.0.1:${n.brokerPort}`,
+    'controller.listener.names=CONTROLLER',
+    'inter.broker.listener.name=PLAINTEXT',
+    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    `log.dirs=${n.dataDir}`,
+    // topics are created by the application with their partition count, never by accident
+    'auto.create.topics.enable=false',
+    'num.partitions=3',
+    `default.replication.factor=${n.replication}`,
+    `min.insync.replicas=${n.minInsyncReplicas}`,
+    `offsets.topic.replication.factor=${n.replication}`,
+    'offsets.topic.num.partitions=10',
+    `transaction.state.log.replication.factor=${n.replication}`,
+    `transaction.state.log.min.isr=${n.minInsyncReplicas}`,
+    'group.initial.rebalance.delay.ms=0',
+    'log.retention.hours=168',
+    '',
+  ].join('\n');
+}
+
+/** Kafka's log4j settings: warnings, plus the line that says the broker started. */
+export function writeKafkaLog4j(file: string): void {
   writeFileSync(
-    f.props,
-    [
-      'process.roles=broker,controller',
-      'node.id=1',
-      `controller.quorum.voters=1@127.0.0.1:${port + 1}`,
-      `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${port + 1}`,
-      `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
-      'controller.listener.names=CONTROLLER',
-      'inter.broker.listener.name=PLAINTEXT',
-      'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
-      `log.dirs=${f.data}`,
-      // topics are created by the application with their partition count, never by accident
-      'auto.create.topics.enable=false',
-      'num.partitions=3',
-      'offsets.topic.replication.factor=1',
-      'offsets.topic.num.partitions=10',
-      'transaction.state.log.replication.factor=1',
-      'transaction.state.log.min.isr=1',
-      'group.initial.rebalance.delay.ms=0',
-      'log.retention.hours=168',
-      '',
-    ].join('\n'),
-  );
-  writeFileSync(
-    f.log4j,
+    file,
     ['log4j.rootLogger=WARN, stdout', 'log4j.logger.kafka.server.KafkaServer=INFO', 'log4j.logger.kafka.server.BrokerServer=INFO',
       'log4j.appender.stdout=org.apache.log4j.ConsoleAppender', 'log4j.appender.stdout.layout=org.apache.log4j.PatternLayout',
       'log4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n', ''].join('\n'),
   );
 }
 
-function java(libs: string, mainClass: string, args: string[], heap = '-Xmx256m'): [string, string[]] {
+function writeConfig(): void {
   const f = files();
-  return ['java', [heap, '-XX:+UseG1GC', '-Djava.awt.headless=true', `-Dlog4j.configuration=file:${f.log4j}`, '-cp', `${libs}/*`, mainClass, ...args]];
+  const port = brokerPort();
+  mkdirSync(f.data, { recursive: true });
+  writeFileSync(
+    f.props,
+    kafkaNodeProperties({ nodeId: 1, brokerPort: port, controllerPort: port + 1, voters: [`1@127.0.0.1:${port + 1}`], dataDir: f.data, replication: 1, minInsyncReplicas: 1 }),
+  );
+  writeKafkaLog4j(f.log4j);
+}
+
+/** `java …` running one of the Kafka jars' main classes with the given log4j file. */
+export function kafkaJava(libs: string, log4jFile: string, mainClass: string, args: string[], heap = '-Xmx256m'): [string, string[]] {
+  return ['java', [heap, '-XX:+UseG1GC', '-Djava.awt.headless=true', `-Dlog4j.configuration=file:${log4jFile}`, '-cp', `${libs}/*`, mainClass, ...args]];
+}
+
+function java(libs: string, mainClass: string, args: string[], heap = '-Xmx256m'): [string, string[]] {
+  return kafkaJava(libs, files().log4j, mainClass, args, heap);
 }
 
 /**
@@ -115,8 +143,8 @@ export function storageFormatArgs(clusterId: string, propsFile: string): string[
 }
 
 /** Formats the KRaft log directory named in `propsFile` (kafka-storage format). */
-export function formatStorage(libs: string, propsFile: string, clusterId: string): void {
-  const [cmd, args] = java(libs, 'kafka.tools.StorageTool', storageFormatArgs(clusterId, propsFile));
+export function formatStorage(libs: string, propsFile: string, clusterId: string, log4jFile = files().log4j): void {
+  const [cmd, args] = kafkaJava(libs, log4jFile, 'kafka.tools.StorageTool', storageFormatArgs(clusterId, propsFile));
   run(cmd, args);
 }
 

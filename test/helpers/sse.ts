@@ -25,6 +25,8 @@ export interface SseClient {
   /** resolves with the first event (already received or arriving) that matches */
   waitFor(match: (e: SseEvent) => boolean, timeoutMs?: number): Promise<SseEvent>;
   close(): void;
+  /** resolves when the stream has ended (the server closed it, the connection broke, or close()) */
+  ended: Promise<void>;
 }
 
 export function json<T = Record<string, unknown>>(e: SseEvent): T {
@@ -61,6 +63,7 @@ export async function openSse(url: string, headers: Record<string, string> = {})
       });
     },
     close: () => abort.abort(),
+    ended: Promise.resolve(),
   };
   if (!res.ok || !res.body || !(res.headers.get('content-type') ?? '').startsWith('text/event-stream')) {
     client.errorBody = await res.text();
@@ -71,7 +74,7 @@ export async function openSse(url: string, headers: Record<string, string> = {})
     events.push(e);
     for (const w of [...waiters]) if (w.match(e)) w.resolve(e);
   };
-  void (async () => {
+  client.ended = (async () => {
     const reader = res.body!.getReader();
     const decoder = new TextDecoder();
     let buffer = '';

@@ -1,0 +1,34 @@
+// `npm run test:cluster`: faults on the production topology (stack/cluster/: three Kafka nodes, two
+// replicas of every app process, HAProxy) on private ports (CLUSTER_TEST_BASE_PORT, default 34000,
+// apart from `npm run cluster`'s 33000, the main suite's and the chaos suite's) and state dir
+// (.state/cluster-test). global-setup.ts starts the servers fresh, the test file the replicas, and
+// global-teardown.ts stops it all. Not matched by the main jest config (*.cluster.ts).
+const { applyClusterEnv } = require('../../stack/cluster/env');
+
+// before anything parses the configuration; like test/chaos/env.js, this is where the suite sets it
+/* eslint-disable no-restricted-properties */
+applyClusterEnv('test');
+Object.assign(process.env, {
+  // short reservations, so the "expire" sagas end during each scenario, yet longer than creating a wave
+  RESERVATION_TTL_SECONDS: process.env.CLUSTER_TEST_RESERVATION_TTL_SECONDS || '45',
+  LOG_LEVEL: process.env.CLUSTER_TEST_LOG_LEVEL || 'warn',
+  // the load is one staff member and one customer creating sagas in seconds (see test/chaos/env.js)
+  WRITE_RATE_LIMIT_PER_MINUTE: '0',
+  MAX_OPEN_RESERVATIONS_PER_CUSTOMER: '100000',
+  MAX_RESERVED_UNITS_PER_PRODUCT: '100000',
+  SEED_DEMO_DATA: 'false',
+});
+
+/** @type {import('jest').Config} */
+module.exports = {
+  rootDir: '../..',
+  testEnvironment: 'node',
+  transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
+  testMatch: ['<rootDir>/test/cluster/**/*.cluster.ts'],
+  globalSetup: '<rootDir>/test/cluster/global-setup.ts',
+  globalTeardown: '<rootDir>/test/cluster/global-teardown.ts',
+  // the chaos suite's summary table (rows in .artifacts/cluster-test/summary.json)
+  reporters: ['default', '<rootDir>/test/chaos/summary-reporter.js'],
+  testTimeout: 300_000,
+  maxWorkers: 1,
+};
