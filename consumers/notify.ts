@@ -41,6 +41,9 @@ export const NOTIFY_GROUPS: Record<Audience, string> = {
   customers: 'notify-customers',
 };
 
+/** up to this many recipients, one log line each; above it, one line for the event's fan-out */
+export const NOTIFICATION_LOG_LINES = 100;
+
 /** the channel the API's notification hub LISTENs on */
 export const NOTIFICATION_CHANNEL = 'notifications';
 
@@ -298,6 +301,24 @@ export function createNotifyEffect({ audience, groupId, log }: NotifyDeps): Even
       return;
     }
     // after the commit, so a line is never written for a notification that was rolled back
+    if (outcome.rows.length > NOTIFICATION_LOG_LINES) {
+      // a fan-out to thousands: one line for all (a line each would be 100 000 lines for one event)
+      log.info(
+        {
+          audience,
+          notifications: outcome.rows.length,
+          first_notification_id: Number(outcome.rows[0]!.id),
+          last_notification_id: Number(outcome.rows[outcome.rows.length - 1]!.id),
+          kind: outcome.draft.kind,
+          product_id: outcome.draft.productId,
+          sale_id: outcome.draft.saleId,
+          status: outcome.draft.status,
+          event_id: outcome.draft.eventId,
+        },
+        'notifications',
+      );
+      return;
+    }
     for (const row of outcome.rows) {
       log.info(
         {
