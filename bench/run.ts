@@ -17,7 +17,8 @@
  *
  * Knobs: BENCH_SECONDS (per closed-loop level, default 12), BENCH_LEVELS (default 1,8,32,128),
  * BENCH_HALF_SECONDS (default 20), BENCH_SQL_SECONDS (default 3), BENCH_TUNING_CLIENTS (default 32),
- * BENCH_TUNING_REPEATS (pairs per change, default 2), BENCH_SKIP_TUNING=1.
+ * BENCH_TUNING_REPEATS (pairs per change, default 2), BENCH_SKIP_TUNING=1, BENCH_TUNING_ONLY (names of
+ * the tuning changes to run, comma-separated).
  */
 import { randomUUID } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -155,7 +156,7 @@ class Bench {
   }
 
   workerSpec(options: Record<string, unknown> = {}, env: NodeJS.ProcessEnv = {}): AppSpec {
-    return { script: 'bench/worker-process.ts', readyMarker: 'worker running', env: { BENCH_WORKER_OPTIONS: JSON.stringify(options), ...env } };
+    return { script: 'bench/worker-process.ts', readyMarker: 'worker running', readyTimeoutMs: Number(process.env.BENCH_READY_TIMEOUT_MS || 90_000), env: { BENCH_WORKER_OPTIONS: JSON.stringify(options), ...env } };
   }
 
   async start(): Promise<void> {
@@ -389,7 +390,10 @@ async function main(): Promise<void> {
     say(`notification latency from response ${fmt(report.halfLoad.notification.fromResponse)} ms, from occurred_at ${fmt(report.halfLoad.notification.fromOccurredAt)} ms, ${missing} missing`);
 
     if (process.env.BENCH_SKIP_TUNING !== '1') {
-      report.tuning = await runTuning(bench, { changes: TUNING_CHANGES, clients: TUNING_CLIENTS, seconds: SECONDS, repeats: TUNING_REPEATS, say });
+      // BENCH_TUNING_ONLY=name,name: just these changes (e.g. a before/after pair of one change)
+      const only = process.env.BENCH_TUNING_ONLY?.split(',').map((n) => n.trim());
+      const changes = only ? TUNING_CHANGES.filter((c) => only.includes(c.name)) : TUNING_CHANGES;
+      report.tuning = await runTuning(bench, { changes, clients: TUNING_CLIENTS, seconds: SECONDS, repeats: TUNING_REPEATS, say });
     }
 
     say('reservation SQL');

@@ -9,16 +9,14 @@
  *   so a sale's shares always add up to exactly its total;
  * - sales_count += 1;
  * - day = the UTC date of the event's occurred_at (when the sale completed).
- * The event id is claimed in the same transaction (processed_events), so a redelivery adds nothing.
+ * The batch claims the event id in the same transaction (consumers/batch.ts), so a redelivery adds nothing.
  * A sale naming a product this database does not have fails the foreign key: the runner treats
  * that as a poison message and dead-letters it.
  */
-import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { SaleEvent } from '../shared/events';
 import { SALE_TOPICS } from '../shared/topics';
-import { claimEvent } from './dedupe';
-import type { EventHandler } from './runner';
+import type { EventEffect } from './batch';
 
 export const ANALYTICS_GROUP = 'analytics-group';
 export const ANALYTICS_TOPICS = [SALE_TOPICS.completed];
@@ -63,35 +61,26 @@ export function tallySale(event: Pick<SaleEvent, 'items' | 'total'>): ProductTal
 }
 
 export interface AnalyticsDeps {
-  db: Knex;
-  groupId: string;
   log: Logger;
 }
 
-export function createAnalyticsHandler({ db, groupId, log }: AnalyticsDeps): EventHandler {
-  return async (delivered) => {
+/** The group's effect of one new event (the batch has claimed its id). */
+export function createAnalyticsEffect({ log }: AnalyticsDeps): EventEffect {
+  return async ({ trx, afterCommit }, delivered) => {
     if (delivered.kind !== 'sale' || delivered.event.type !== 'sale.completed') return;
     const event = delivered.event;
     const day = new Date(event.occurred_at).toISOString().slice(0, 10);
     const tallies = tallySale(event);
-    const counted = await db.transaction(async (trx) => {
-      if (!(await claimEvent(trx, groupId, event.event_id))) return false;
-      for (const t of tallies) {
-        await trx('product_sales_daily')
-          .insert({ product_id: t.productId, day, units_sold: t.units, revenue: t.revenue, sales_count: 1 })
-          .onConflict(['product_id', 'day'])
-          .merge({
-            units_sold: trx.raw('product_sales_daily.units_sold + EXCLUDED.units_sold'),
-            revenue: trx.raw('product_sales_daily.revenue + EXCLUDED.revenue'),
-            sales_count: trx.raw('product_sales_daily.sales_count + EXCLUDED.sales_count'),
-          });
-      }
-      return true;
-    });
-    if (counted) {
-      log.info({ event_id: event.event_id, sale_id: event.sale_id, day, products: tallies.map((t) => t.productId), total: event.total }, 'sale counted');
-    } else {
-      log.debug({ event_id: event.event_id, ...delivered.origin }, 'event duplicate');
+    for (const t of tallies) {
+      await trx('product_sales_daily')
+        .insert({ product_id: t.productId, day, units_sold: t.units, revenue: t.revenue, sales_count: 1 })
+        .onConflict(['product_id', 'day'])
+        .merge({
+          units_sold: trx.raw('product_sales_daily.units_sold + EXCLUDED.units_sold'),
+          revenue: trx.raw('product_sales_daily.revenue + EXCLUDED.revenue'),
+          sales_count: trx.raw('product_sales_daily.sales_count + EXCLUDED.sales_count'),
+        });
     }
+    afterCommit(() => log.info({ event_id: event.event_id, sale_id: event.sale_id, day, products: tallies.map((t) => t.productId), total: event.total }, 'sale counted'));
   };
 }

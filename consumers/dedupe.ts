@@ -9,10 +9,23 @@ import type { Knex } from 'knex';
 
 /** true when this group has not applied the event before (the caller goes on with the effect) */
 export async function claimEvent(trx: Knex.Transaction, consumerGroup: string, eventId: string): Promise<boolean> {
-  const rows: unknown[] = await trx('processed_events')
-    .insert({ consumer_group: consumerGroup, event_id: eventId })
-    .onConflict(['consumer_group', 'event_id'])
-    .ignore()
-    .returning('event_id');
-  return rows.length === 1;
+  return (await claimEvents(trx, consumerGroup, [eventId])).has(eventId);
+}
+
+/**
+ * Claims a batch's event ids in one statement; returns the ids this group had not applied before.
+ * The ids are inserted in the order given (a batch's offset order), so two members that race on
+ * overlapping batches during a rebalance wait on each other instead of deadlocking.
+ */
+export async function claimEvents(trx: Knex.Transaction, consumerGroup: string, eventIds: string[]): Promise<Set<string>> {
+  if (eventIds.length === 0) return new Set();
+  // one JSON parameter (knex would expand a JS array binding into a list of parameters)
+  const result = await trx.raw<{ rows: { event_id: string }[] }>(
+    `INSERT INTO processed_events (consumer_group, event_id)
+     SELECT ?, e.id FROM json_array_elements_text(CAST(? AS json)) WITH ORDINALITY AS e(id, n) ORDER BY e.n
+     ON CONFLICT (consumer_group, event_id) DO NOTHING
+     RETURNING event_id`,
+    [consumerGroup, JSON.stringify(eventIds)],
+  );
+  return new Set(result.rows.map((r) => r.event_id));
 }

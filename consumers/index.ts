@@ -17,9 +17,10 @@ import { createDb } from '../shared/db';
 import { createKafka } from '../shared/kafka';
 import { logger as rootLogger } from '../shared/logger';
 import { EVENT_TOPICS } from '../shared/topics';
-import { ANALYTICS_GROUP, ANALYTICS_TOPICS, createAnalyticsHandler } from './analytics';
-import { AUDIENCES, NOTIFY_GROUPS, createNotifyHandler } from './notify';
-import { startGroupConsumer, type EventHandler, type GroupConsumer } from './runner';
+import { ANALYTICS_GROUP, ANALYTICS_TOPICS, createAnalyticsEffect } from './analytics';
+import { createBatchHandler, type EventEffect } from './batch';
+import { AUDIENCES, NOTIFY_GROUPS, createNotifyEffect } from './notify';
+import { startGroupConsumer, type GroupConsumer } from './runner';
 
 export { ANALYTICS_GROUP } from './analytics';
 export { NOTIFY_GROUPS, NOTIFICATION_CHANNEL } from './notify';
@@ -64,12 +65,12 @@ export async function startConsumers(options: StartConsumersOptions = {}): Promi
   const dlqProducer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
   const groupId = (base: string) => (options.groupSuffix ? `${base}-${options.groupSuffix}` : base);
 
-  function definition(base: string): { topics: string[]; handle: EventHandler } {
+  function definition(base: string): { topics: string[]; effect: EventEffect; component: string } {
     if (base === ANALYTICS_GROUP) {
-      return { topics: [...ANALYTICS_TOPICS], handle: createAnalyticsHandler({ db, groupId: groupId(base), log: root.child({ component: 'analytics' }) }) };
+      return { topics: [...ANALYTICS_TOPICS], effect: createAnalyticsEffect({ log: root.child({ component: 'analytics' }) }), component: 'analytics' };
     }
     const audience = AUDIENCES.find((a) => NOTIFY_GROUPS[a] === base)!;
-    return { topics: [...EVENT_TOPICS], handle: createNotifyHandler({ db, audience, groupId: groupId(base), log: root.child({ component: 'notify' }) }) };
+    return { topics: [...EVENT_TOPICS], effect: createNotifyEffect({ audience, groupId: groupId(base), log: root.child({ component: 'notify' }) }), component: 'notify' };
   }
 
   const started: GroupConsumer[] = [];
@@ -83,7 +84,8 @@ export async function startConsumers(options: StartConsumersOptions = {}): Promi
   try {
     await dlqProducer.connect();
     for (const base of wanted) {
-      const { topics, handle } = definition(base);
+      const { topics, effect, component } = definition(base);
+      const handle = createBatchHandler({ db, groupId: groupId(base), effect, log: root.child({ component, group: groupId(base) }) });
       started.push(
         await startGroupConsumer({
           kafka,
@@ -96,6 +98,7 @@ export async function startConsumers(options: StartConsumersOptions = {}): Promi
           startFromNow: options.startFromNow,
           commitIntervalMs: tuning.commitIntervalMs,
           partitionsConcurrently: tuning.partitionsConcurrently,
+          batchMaxEvents: tuning.batchMaxEvents,
         }),
       );
     }

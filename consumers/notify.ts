@@ -18,11 +18,12 @@
  * tells people "low on stock" (held: in stock) and v3 is stale. With no held status (the group's
  * first event for the product) the event's `previous_status` is the only baseline there is.
  *
- * Per event, in one transaction: claim the event id (dedupe), apply the version, insert one inbox
- * row per recipient with its immediate email delivery rows (delivery/preferences.ts decides which;
- * delivery/worker.ts sends them) and `pg_notify('notifications', {id, recipient_id})` for each, so the API's
- * LISTEN connections hear about a notification only once it is committed. After the commit, one
- * structured log line per notification: that is how operators watch the flow.
+ * Per event, inside its batch's transaction (consumers/batch.ts claims the event ids): apply the
+ * version, insert one inbox row per recipient with its immediate email delivery rows
+ * (delivery/preferences.ts decides which; delivery/worker.ts sends them, outside this transaction)
+ * and queue `pg_notify('notifications', {id, recipient_id})` for each, sent by the batch before it
+ * commits, so the API's LISTEN connections hear about a notification only once it is committed.
+ * After the commit, one structured log line per notification: that is how operators watch the flow.
  *
  * Each row stores a message (key + parameters, delivery/templates/in-app.ts) beside its English
  * title/body; the API renders it in the recipient's locale when it hands the row out.
@@ -32,9 +33,8 @@ import type { Logger } from 'pino';
 import type { InventoryEvent, SaleEvent } from '../shared/events';
 import { ALL_EMAIL, AUDIENCE_ROLE, categoryOf, defaultsFor, emailWorthy, templateOf } from '../delivery/preferences';
 import { renderInApp, type InAppMessage, type SaleMessage } from '../delivery/templates/in-app';
-import { claimEvent } from './dedupe';
+import type { EffectContext, EventEffect } from './batch';
 import type { Delivered } from './messages';
-import type { EventHandler } from './runner';
 
 export const AUDIENCES = ['admin', 'sales', 'customers'] as const;
 export type Audience = (typeof AUDIENCES)[number];
@@ -45,11 +45,13 @@ export const NOTIFY_GROUPS: Record<Audience, string> = {
   customers: 'notify-customers',
 };
 
+/** up to this many recipients, one log line each; above it, one line for the event's fan-out */
+export const NOTIFICATION_LOG_LINES = 100;
+
 /** the channel the API's notification hub LISTENs on */
 export const NOTIFICATION_CHANNEL = 'notifications';
 
 export interface NotifyDeps {
-  db: Knex;
   audience: Audience;
   /** the group id actually consumed (may carry a suffix); keys processed_events and the product state */
   groupId: string;
@@ -231,7 +233,8 @@ function immediateEmails(audience: Audience, draft: Draft): { sql: string; bindi
  * Inserts one inbox row per recipient (skipping any already there) with its immediate email
  * deliveries, set-based in one statement, and signals each row on commit.
  */
-async function store(trx: Knex.Transaction, audience: Audience, draft: Draft, recipients: Recipients): Promise<StoredRow[]> {
+async function store(ctx: EffectContext, audience: Audience, draft: Draft, recipients: Recipients): Promise<StoredRow[]> {
+  const { trx } = ctx;
   const emails = immediateEmails(audience, draft);
   const result = await trx.raw<{ rows: StoredRow[] }>(
     `WITH ins AS (
@@ -244,43 +247,44 @@ async function store(trx: Knex.Transaction, audience: Audience, draft: Draft, re
     [audience, draft.kind, draft.productId, draft.saleId, draft.status, draft.title, draft.body, draft.eventId, JSON.stringify(draft.message), ...recipients.bindings, ...(emails?.bindings ?? [])],
   );
   const rows = result.rows;
-  if (rows.length > 0) {
-    // NOTIFY is transactional: listeners hear it only if this transaction commits
-    const payloads = rows.map((r) => JSON.stringify({ id: Number(r.id), recipient_id: r.recipient_id }));
-    // one JSON parameter (knex would expand a JS array binding into a list of parameters)
-    await trx.raw(`SELECT pg_notify(?, p) FROM json_array_elements_text(CAST(? AS json)) AS p`, [NOTIFICATION_CHANNEL, JSON.stringify(payloads)]);
-  }
+  // NOTIFY is transactional: listeners hear it only if the batch's transaction commits
+  ctx.signal(NOTIFICATION_CHANNEL, rows.map((r) => JSON.stringify({ id: Number(r.id), recipient_id: r.recipient_id })));
   return rows;
 }
 
-type Outcome = { result: 'duplicate' | 'stale' | 'no-change' | 'no-recipients' } | { result: 'notified'; draft: Draft; rows: StoredRow[] };
+type Outcome = { result: 'stale' | 'no-change' | 'no-recipients' } | { result: 'notified'; draft: Draft; rows: StoredRow[] };
 
 async function productName(trx: Knex.Transaction, productId: string): Promise<string> {
   const row: { name: string } | undefined = await trx('products').where({ id: productId }).first('name');
   return row?.name ?? `Product ${productId}`;
 }
 
-export function createNotifyHandler({ db, audience, groupId, log }: NotifyDeps): EventHandler {
-  async function apply(trx: Knex.Transaction, delivered: Delivered): Promise<Outcome> {
-    if (!(await claimEvent(trx, groupId, delivered.event.event_id))) return { result: 'duplicate' };
+/** The group's effect of one new event (the batch has claimed its id). */
+export function createNotifyEffect({ audience, groupId, log }: NotifyDeps): EventEffect {
+  async function apply(ctx: EffectContext, delivered: Delivered): Promise<Outcome> {
+    const { trx } = ctx;
     if (delivered.kind === 'inventory') {
       const event = delivered.event;
       const { applied, held } = await applyVersion(trx, groupId, event);
       if (!applied) return { result: 'stale' };
       if (!isStatusNews(event, held)) return { result: 'no-change' };
       const draft = inventoryDraft(event, await productName(trx, event.product_id), baselineStatus(event, held));
-      const rows = await store(trx, audience, draft, inventoryRecipients(audience, event.product_id));
+      const rows = await store(ctx, audience, draft, inventoryRecipients(audience, event.product_id));
       return rows.length > 0 ? { result: 'notified', draft, rows } : { result: 'no-recipients' };
     }
     const recipients = saleRecipients(audience, delivered.event);
     if (!recipients) return { result: 'no-recipients' };
     const draft = saleDraft(delivered.event, audience);
-    const rows = await store(trx, audience, draft, recipients);
+    const rows = await store(ctx, audience, draft, recipients);
     return rows.length > 0 ? { result: 'notified', draft, rows } : { result: 'no-recipients' };
   }
 
-  return async (delivered) => {
-    const outcome = await db.transaction((trx) => apply(trx, delivered));
+  return async (ctx, delivered) => {
+    const outcome = await apply(ctx, delivered);
+    ctx.afterCommit(() => logOutcome(delivered, outcome));
+  };
+
+  function logOutcome(delivered: Delivered, outcome: Outcome): void {
     const { event, origin } = delivered;
     if (outcome.result !== 'notified') {
       const level = outcome.result === 'stale' ? 'info' : 'debug';
@@ -288,6 +292,24 @@ export function createNotifyHandler({ db, audience, groupId, log }: NotifyDeps):
       return;
     }
     // after the commit, so a line is never written for a notification that was rolled back
+    if (outcome.rows.length > NOTIFICATION_LOG_LINES) {
+      // a fan-out to thousands: one line for all (a line each would be 100 000 lines for one event)
+      log.info(
+        {
+          audience,
+          notifications: outcome.rows.length,
+          first_notification_id: Number(outcome.rows[0]!.id),
+          last_notification_id: Number(outcome.rows[outcome.rows.length - 1]!.id),
+          kind: outcome.draft.kind,
+          product_id: outcome.draft.productId,
+          sale_id: outcome.draft.saleId,
+          status: outcome.draft.status,
+          event_id: outcome.draft.eventId,
+        },
+        'notifications',
+      );
+      return;
+    }
     for (const row of outcome.rows) {
       log.info(
         {
@@ -304,5 +326,5 @@ export function createNotifyHandler({ db, audience, groupId, log }: NotifyDeps):
         'notification',
       );
     }
-  };
+  }
 }

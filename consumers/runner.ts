@@ -6,30 +6,34 @@
  *   `<topic>.dlq` with the error and its origin in headers, and the partition moves on;
  * - any other failure is thrown back to kafkajs, which re-fetches from the failed record and retries
  *   with backoff (and restarts the consumer when its retries run out). Nothing is committed for it;
- * - offsets: kafkajs resolves a record's offset only after `eachMessage` returned, and the handlers
- *   return only after their database transaction committed, so autoCommit never commits an offset
- *   whose effect is not durable. A crash between commit and offset commit redelivers the record;
- *   the handlers' processed_events check makes that harmless;
+ * - a fetched batch is applied in slices of at most `batchMaxEvents` records, each slice in one
+ *   database transaction (consumers/batch.ts); records of one partition stay in offset order;
+ * - offsets: a slice's last offset is resolved only after its transaction committed and its poison
+ *   records were dead-lettered, then committed (commitOffsetsIfNecessary), so an offset whose effect
+ *   is not durable is never committed. A crash between the commit and the offset commit redelivers
+ *   the slice; the processed_events claim makes that harmless;
  * - kafkajs 2.2.4 does not restart a consumer that crashed with a non-retriable error
  *   (`CRASH` with `restart: false`, e.g. a TypeError from a bug, or a protocol error). The runner
  *   then rebuilds a fresh consumer with exponential backoff, so one bad moment does not leave the
  *   group silently dead;
- * - stop() disconnects gracefully: kafkajs lets the record in flight finish, commits the resolved
+ * - stop() disconnects gracefully: the slice in flight finishes (its offset resolved), kafkajs commits the resolved
  *   offsets and leaves the group, so a rebalance hands its partitions over at once.
  */
 import { trace } from '@opentelemetry/api';
-import type { Admin, Consumer, EachMessagePayload, IHeaders, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import type { Admin, Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { dlqTopic } from '../shared/topics';
-import { PoisonMessageError, isPoison, parseEvent, type Delivered, type Origin } from './messages';
-
-export type EventHandler = (delivered: Delivered) => Promise<void>;
+import type { BatchHandler } from './batch';
+import { PoisonMessageError, parseEvent, type Delivered, type Origin } from './messages';
 
 export interface GroupConsumerOptions {
   kafka: Kafka;
   groupId: string;
   topics: string[];
-  handle: EventHandler;
+  /** applies a slice of a batch in one transaction; returns the poison events (consumers/batch.ts) */
+  handle: BatchHandler;
+  /** at most this many records per transaction (default 500; 1: one transaction per record) */
+  batchMaxEvents?: number;
   /** produces dead letters; one per process is enough */
   dlqProducer: Producer;
   log: Logger;
@@ -154,30 +158,57 @@ export async function startGroupConsumer(options: GroupConsumerOptions): Promise
     log.warn({ ...origin, key: message.key?.toString(), error: reason }, 'message dead-lettered');
   }
 
-  async function eachMessage({ topic, partition, message }: EachMessagePayload): Promise<void> {
-    // with tracing on, kafkajs's instrumentation made this message's span from its headers; it names its group
-    trace.getActiveSpan()?.setAttribute('messaging.kafka.consumer.group', groupId).updateName(`${topic} process ${groupId}`);
-    const origin: Origin = { topic, partition, offset: message.offset };
-    let delivered: Delivered;
-    try {
-      delivered = { ...parseEvent(topic, message.value), origin };
-    } catch (err) {
-      if (err instanceof PoisonMessageError) return deadLetter(message, origin, err);
-      throw err;
+  const batchMaxEvents = Math.max(1, options.batchMaxEvents ?? 500);
+
+  async function applySlice(topic: string, partition: number, messages: KafkaMessage[]): Promise<void> {
+    const events: Delivered[] = [];
+    const poison: { message: KafkaMessage; origin: Origin; error: unknown }[] = [];
+    const messageOf = new Map<Delivered, KafkaMessage>();
+    for (const message of messages) {
+      const origin: Origin = { topic, partition, offset: message.offset };
+      try {
+        const delivered: Delivered = { ...parseEvent(topic, message.value), origin };
+        events.push(delivered);
+        messageOf.set(delivered, message);
+      } catch (err) {
+        if (!(err instanceof PoisonMessageError)) throw err;
+        poison.push({ message, origin, error: err });
+      }
     }
+    let failed: Map<Delivered, unknown>;
     try {
-      await handle(delivered);
+      failed = await handle(events);
     } catch (err) {
-      if (isPoison(err)) return deadLetter(message, origin, err);
       stats.retried += 1;
       stats.retrying = 1;
-      // thrown back: kafkajs does not resolve this offset, re-fetches from it and retries
-      log.warn({ ...origin, event_id: delivered.event.event_id, err }, 'effect failed; the message will be retried');
+      // thrown back: no offset of this slice is resolved; kafkajs re-fetches from its first record and retries
+      log.warn({ topic, partition, firstOffset: messages[0]?.offset, records: messages.length, err }, 'effects failed; the records will be retried');
       throw err;
     }
-    stats.handled += 1;
-    stats.retrying = 0;
-    failedRebuilds = 0;
+    for (const [delivered, error] of failed) poison.push({ message: messageOf.get(delivered)!, origin: delivered.origin, error });
+    poison.sort((a, b) => Number(BigInt(a.origin.offset) - BigInt(b.origin.offset)));
+    // before the offsets move past them: a crash here dead-letters a record twice, never loses one
+    for (const p of poison) await deadLetter(p.message, p.origin, p.error);
+    stats.handled += events.length - failed.size;
+    if (events.length > failed.size) {
+      stats.retrying = 0;
+      failedRebuilds = 0;
+    }
+  }
+
+  async function eachBatch({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    const { topic, partition, messages } = batch;
+    // with tracing on, kafkajs's instrumentation made this batch's span; it names its group
+    trace.getActiveSpan()?.setAttribute('messaging.kafka.consumer.group', groupId).updateName(`${topic} process ${groupId}`);
+    for (let start = 0; start < messages.length; start += batchMaxEvents) {
+      // stopping, or a seek/rebalance moved this partition: leave the rest unresolved for whoever reads it next
+      if (!isRunning() || isStale()) return;
+      const slice = messages.slice(start, start + batchMaxEvents);
+      await applySlice(topic, partition, slice);
+      resolveOffset(slice[slice.length - 1]!.offset);
+      await commitOffsetsIfNecessary();
+      await heartbeat();
+    }
   }
 
   function scheduleRebuild(): void {
@@ -239,7 +270,9 @@ export async function startGroupConsumer(options: GroupConsumerOptions): Promise
       await consumer.connect();
       await consumer.subscribe({ topics, fromBeginning: options.fromBeginning ?? true });
       await consumer.run({
-        eachMessage,
+        eachBatch,
+        // offsets are resolved by eachBatch itself, slice by slice, after each commit
+        eachBatchAutoResolve: false,
         autoCommitInterval: options.commitIntervalMs || null, // 0 or unset: commit after every batch
         partitionsConsumedConcurrently: options.partitionsConcurrently ?? 1,
       });

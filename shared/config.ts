@@ -55,6 +55,8 @@ const envSchema = z.object({
   KAFKA_CONSUMER_COMMIT_INTERVAL_MS: z.coerce.number().int().min(0).default(0),
   /** consumers: partitions each group processes at once (order within a partition is kept) */
   KAFKA_CONSUMER_PARTITIONS_CONCURRENTLY: z.coerce.number().int().min(1).default(1),
+  /** consumers: at most this many records of a fetched batch per database transaction (1: one per record); see consumers/batch.ts */
+  KAFKA_CONSUMER_BATCH_MAX_EVENTS: z.coerce.number().int().min(1).default(500),
 
   TEMPORAL_ADDRESS: z.string().min(1).optional(),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
@@ -195,7 +197,7 @@ export interface Config {
     sasl?: KafkaSasl;
     partitions: number;
     replicationFactor: number;
-    consumer: { commitIntervalMs: number; partitionsConcurrently: number };
+    consumer: { commitIntervalMs: number; partitionsConcurrently: number; batchMaxEvents: number };
   };
   temporal: {
     address: string;
@@ -402,7 +404,7 @@ export function parseConfig(source: NodeJS.ProcessEnv): Config {
       sasl: kafkaSasl(env),
       partitions: env.KAFKA_TOPIC_PARTITIONS,
       replicationFactor: env.KAFKA_REPLICATION_FACTOR,
-      consumer: { commitIntervalMs: env.KAFKA_CONSUMER_COMMIT_INTERVAL_MS, partitionsConcurrently: env.KAFKA_CONSUMER_PARTITIONS_CONCURRENTLY },
+      consumer: { commitIntervalMs: env.KAFKA_CONSUMER_COMMIT_INTERVAL_MS, partitionsConcurrently: env.KAFKA_CONSUMER_PARTITIONS_CONCURRENTLY, batchMaxEvents: env.KAFKA_CONSUMER_BATCH_MAX_EVENTS },
     },
     temporal: {
       address: env.TEMPORAL_ADDRESS ?? `127.0.0.1:${env.LOCAL_TEMPORAL_PORT}`,

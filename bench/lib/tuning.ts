@@ -24,6 +24,7 @@ export const TUNING_CHANGES: TuningChange[] = [
   { name: 'fewer slots', change: 'maxConcurrentWorkflowTaskExecutions 10', worker: { maxConcurrentWorkflowTaskExecutions: 10 }, restart: ['worker'] },
   { name: 'bigger pools', change: 'DATABASE_POOL_MAX 10 → 30 (worker and API)', env: { DATABASE_POOL_MAX: '30' }, restart: ['worker', 'api'] },
   { name: 'lazy offset commits', change: 'KAFKA_CONSUMER_COMMIT_INTERVAL_MS 0 → 1000 (consumers)', env: { KAFKA_CONSUMER_COMMIT_INTERVAL_MS: '1000' }, restart: ['consumers'] },
+  { name: 'one transaction per record', change: 'KAFKA_CONSUMER_BATCH_MAX_EVENTS 500 → 1 (consumers: the pre-#13.7 shape)', env: { KAFKA_CONSUMER_BATCH_MAX_EVENTS: '1' }, restart: ['consumers'] },
   { name: 'partitions in parallel', change: 'KAFKA_CONSUMER_PARTITIONS_CONCURRENTLY 1 → 3 (consumers)', env: { KAFKA_CONSUMER_PARTITIONS_CONCURRENTLY: '3' }, restart: ['consumers'] },
 ];
 
@@ -41,6 +42,8 @@ export interface TuningPair {
   changed: LoadResult;
   changedCpuMs: number;
   drainMs?: number;
+  /** CPU ms per lifecycle by process (bench/lib/cpu.ts), of each run of the pair */
+  profiles?: { defaults: Record<string, number>; changed: Record<string, number> };
 }
 
 export interface TuningRun {
@@ -73,7 +76,7 @@ export async function runTuning(
     const { result, cpuMsPerLifecycle } = await bench.profiled(() => closedLoop(bench.saga(), clients, seconds));
     say(`tuning ${label} c=${clients}: ${result.throughput}/s create p50 ${result.create.p50} complete p50 ${result.complete.p50}`);
     const drain = await bench.drain(`after ${label}`);
-    return { result, cpuMs: cpuMsPerLifecycle['whole machine'] ?? 0, drainMs: drain.ms };
+    return { result, cpuMs: cpuMsPerLifecycle['whole machine'] ?? 0, drainMs: drain.ms, profile: cpuMsPerLifecycle };
   };
   for (let round = 1; round <= options.repeats; round++) {
     for (const [i, t] of options.changes.entries()) {
@@ -81,7 +84,7 @@ export async function runTuning(
       await bench.restartApps(t.restart, t.worker ?? {}, t.env ?? {});
       const changed = await measure(`${t.name} (pair ${round})`);
       await bench.restartApps(t.restart, {}, {});
-      runs[i]!.pairs.push({ defaults: defaults.result, defaultsCpuMs: defaults.cpuMs, changed: changed.result, changedCpuMs: changed.cpuMs, drainMs: changed.drainMs });
+      runs[i]!.pairs.push({ defaults: defaults.result, defaultsCpuMs: defaults.cpuMs, changed: changed.result, changedCpuMs: changed.cpuMs, drainMs: changed.drainMs, profiles: { defaults: defaults.profile, changed: changed.profile } });
     }
   }
   return runs;

@@ -163,13 +163,16 @@ describe('a consumer that kafkajs will not restart', () => {
       log: logs.logger,
       startFromNow: true,
       rebuildDelayMs: { initial: 100, max: 1_000 },
-      handle: async (d: Delivered) => {
-        if (d.event.event_id !== target) return;
-        if (failures === 0) {
-          failures += 1;
-          throw makeError();
+      handle: async (events: Delivered[]) => {
+        for (const d of events) {
+          if (d.event.event_id !== target) continue;
+          if (failures === 0) {
+            failures += 1;
+            throw makeError();
+          }
+          seen.push(d.event.event_id);
         }
-        seen.push(d.event.event_id);
+        return new Map();
       },
     });
     try {
