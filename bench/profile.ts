@@ -214,7 +214,8 @@ async function main(): Promise<void> {
           const spec = APP_SPECS[name];
           const dir = join(profDir, tag, name);
           const nodeArgs = CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
-          await apps.start(name, { ...spec, script: join(tree.dir, spec.script), nodeArgs });
+          // the worker bundles its workflows at start: minutes on a loaded machine
+          await apps.start(name, { ...spec, script: join(tree.dir, spec.script), nodeArgs, readyTimeoutMs: 300_000 });
         }
         await api.waitReady();
         token = await api.login(staff.email, staff.password);
