@@ -18,7 +18,14 @@ import {
 import type { StockMovementRow } from './inventory-ledger';
 import { findSale } from './sale-records';
 
-const MOVEMENT_OF: Record<SaleEventKind, string> = { created: 'reserve', completed: 'sale', cancelled: 'release' };
+/**
+ * The stock movement whose inventory events a step publishes. A completion publishes none: its
+ * movement (`sale`) lowers on_hand and reserved by the same amount, so `available` and `status` —
+ * what subscribers read — stay as the reservation left them (issue #14: one message, its fan-out to
+ * three groups and a query fewer per sale). The ledger still records it and the product's version
+ * still moves; subscribers order by version and tolerate the gap.
+ */
+const MOVEMENT_OF: Record<SaleEventKind, string | undefined> = { created: 'reserve', completed: undefined, cancelled: 'release' };
 
 /** The sale's status and version right after each step (reserve = v1; complete or cancel = v2). */
 const STEP: Record<SaleEventKind, { status: SaleStatus; version: number }> = {
@@ -84,7 +91,8 @@ export function createPublishActivities(db: Knex, producer: () => Promise<Produc
         payment_reference: kind === 'completed' ? sale.paymentReference : null,
         reason: kind === 'cancelled' ? sale.cancelReason : null,
       });
-      const movements: StockMovementRow[] = await db('stock_movements').where({ sale_id: saleId, type: MOVEMENT_OF[kind] }).orderBy('product_id');
+      const movement = MOVEMENT_OF[kind];
+      const movements: StockMovementRow[] = movement ? await db('stock_movements').where({ sale_id: saleId, type: movement }).orderBy('product_id') : [];
       const messages = [saleEvent, ...movements.map((m) => inventoryMessage(inventoryEventFor(m)))];
       await send(producer, messages);
       return messages.map((m) => m.headers.event_id ?? '');

@@ -3,7 +3,7 @@ import type { Knex } from 'knex';
 import type { SaleStatus } from '../shared/events';
 import { saleWorkflowId, type SaleView } from '../shared/sale-types';
 
-interface SaleRow {
+export interface SaleRow {
   id: string;
   status: SaleStatus;
   customer_name: string;
@@ -69,11 +69,34 @@ function toView(row: SaleRow, items: ItemRow[]): SaleView {
   };
 }
 
+/**
+ * The view of a sale row a step just wrote (RETURNING *) and its items, without reading it back:
+ * the steps answer with what they committed (issue #14: two statements fewer per step).
+ */
+export function saleWithHashOf(row: SaleRow, items: Omit<ItemRow, 'sale_id'>[]): SaleView & { requestHash: string } {
+  return { ...toView(row, items.map((i) => ({ ...i, sale_id: row.id }))), requestHash: row.request_hash };
+}
+
+/** A sale's items with their product names, ordered as findSale orders them (by product id). */
+export async function saleItems(db: Knex, saleId: string): Promise<Omit<ItemRow, 'sale_id'>[]> {
+  return db('sale_items as i')
+    .join('products as p', 'p.id', 'i.product_id')
+    .where('i.sale_id', saleId)
+    .select('i.product_id', 'p.name', 'i.quantity', 'i.unit_price')
+    .orderBy('i.product_id');
+}
+
 export async function findSale(db: Knex, saleId: string): Promise<(SaleView & { requestHash: string }) | undefined> {
   const row: SaleRow | undefined = await db('sales').where({ id: saleId }).first();
   if (!row) return undefined;
   const items = await itemsBySale(db, [saleId]);
   return { ...toView(row, items.get(saleId) ?? []), requestHash: row.request_hash };
+}
+
+/** Just a sale's status and customer (who may see or change it), in one statement. */
+export async function findSaleState(db: Knex, saleId: string): Promise<Pick<SaleView, 'status' | 'customerUserId'> | undefined> {
+  const row: Pick<SaleRow, 'status' | 'customer_user_id'> | undefined = await db('sales').where({ id: saleId }).first('status', 'customer_user_id');
+  return row && { status: row.status, customerUserId: row.customer_user_id };
 }
 
 export async function salesViews(db: Knex, rows: SaleRow[]): Promise<SaleView[]> {

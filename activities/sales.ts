@@ -8,7 +8,7 @@ import type { Knex } from 'knex';
 import { FAILURE, type PaymentMethod, type ReserveRequest, type SaleView, type StockShortage } from '../shared/sale-types';
 import { INT32_MAX } from '../shared/limits';
 import { applyStockChange } from './inventory-ledger';
-import { findSale } from './sale-records';
+import { findSale, saleItems, saleWithHashOf, type SaleRow } from './sale-records';
 
 export type SaleWithHash = SaleView & { requestHash: string };
 
@@ -29,18 +29,16 @@ async function mustFind(db: Knex, saleId: string): Promise<SaleWithHash> {
 export function createSaleActivities(db: Knex) {
   return {
     async reserveSale(request: ReserveRequest): Promise<SaleWithHash> {
-      const existing = await findSale(db, request.saleId);
-      if (existing) return existing;
-
       const items = mergeItems(request.items);
-      await db.transaction(async (trx) => {
-        const products: { id: string; price: number }[] = await trx('products').whereIn('id', items.map((i) => i.productId)).select('id', 'price');
-        const prices = new Map(products.map((p) => [p.id, p.price]));
-        const unknown = items.filter((i) => !prices.has(i.productId)).map((i) => i.productId);
+      const reserved = await db.transaction(async (trx): Promise<SaleWithHash | undefined> => {
+        const products: { id: string; price: number; name: string }[] = await trx('products').whereIn('id', items.map((i) => i.productId)).select('id', 'price', 'name');
+        const byId = new Map(products.map((p) => [p.id, p]));
+        const unknown = items.filter((i) => !byId.has(i.productId)).map((i) => i.productId);
         if (unknown.length > 0) {
           throw ApplicationFailure.nonRetryable(`unknown product${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`, FAILURE.unknownProduct, { productIds: unknown });
         }
-        const subtotal = items.reduce((sum, i) => sum + i.quantity * (prices.get(i.productId) ?? 0), 0);
+        const priceOf = (productId: string): number => byId.get(productId)?.price ?? 0;
+        const subtotal = items.reduce((sum, i) => sum + i.quantity * priceOf(i.productId), 0);
         if (subtotal > INT32_MAX) {
           throw ApplicationFailure.nonRetryable(
             `the sale's subtotal (${subtotal} minor units) is more than a sale can record (${INT32_MAX}); split it into smaller sales`,
@@ -48,29 +46,35 @@ export function createSaleActivities(db: Knex) {
           );
         }
         const total = Math.round((subtotal * (100 - request.discount)) / 100);
-        // the sale row first: ledger rows reference it
-        await trx('sales').insert({
-          id: request.saleId,
-          status: 'RESERVED',
-          customer_name: request.customerName,
-          customer_email: request.customerEmail,
-          customer_user_id: request.customerUserId,
-          created_by: request.createdBy,
-          subtotal,
-          discount: request.discount,
-          total,
-          request_hash: request.requestHash,
-          version: 1,
-          expires_at: trx.raw(`now() + make_interval(secs => ?)`, [request.reservationTtlSeconds]),
-        });
-        await trx('sale_items').insert(items.map((i) => ({ sale_id: request.saleId, product_id: i.productId, quantity: i.quantity, unit_price: prices.get(i.productId) })));
+        // the sale row first: ledger rows reference it. A sale that exists already is a retry of a step
+        // that committed (the id is the idempotency key): nothing is written, it is answered below.
+        const [row]: SaleRow[] = await trx('sales')
+          .insert({
+            id: request.saleId,
+            status: 'RESERVED',
+            customer_name: request.customerName,
+            customer_email: request.customerEmail,
+            customer_user_id: request.customerUserId,
+            created_by: request.createdBy,
+            subtotal,
+            discount: request.discount,
+            total,
+            request_hash: request.requestHash,
+            version: 1,
+            expires_at: trx.raw(`now() + make_interval(secs => ?)`, [request.reservationTtlSeconds]),
+          })
+          .onConflict('id')
+          .ignore()
+          .returning('*');
+        if (!row) return undefined;
+        await trx('sale_items').insert(items.map((i) => ({ sale_id: request.saleId, product_id: i.productId, quantity: i.quantity, unit_price: priceOf(i.productId) })));
 
         const shortages: StockShortage[] = [];
         for (const item of items) {
           const moved = await applyStockChange(trx, { productId: item.productId, type: 'reserve', onHandDelta: 0, reservedDelta: item.quantity, saleId: request.saleId });
           if (!moved) {
-            const row: { available: number } = await trx('inventory').where({ product_id: item.productId }).first('available');
-            shortages.push({ productId: item.productId, requested: item.quantity, available: row.available });
+            const stock: { available: number } = await trx('inventory').where({ product_id: item.productId }).first('available');
+            shortages.push({ productId: item.productId, requested: item.quantity, available: stock.available });
           }
         }
         if (shortages.length > 0) {
@@ -78,58 +82,65 @@ export function createSaleActivities(db: Knex) {
           // thrown inside the transaction: everything above is rolled back, nothing is half-done
           throw ApplicationFailure.nonRetryable(`insufficient stock for ${which}`, FAILURE.insufficientStock, { shortages });
         }
+        // items are sorted by product id (mergeItems), as findSale orders them
+        return saleWithHashOf(row, items.map((i) => ({ product_id: i.productId, name: byId.get(i.productId)?.name ?? '', quantity: i.quantity, unit_price: priceOf(i.productId) })));
       });
-      return mustFind(db, request.saleId);
+      return reserved ?? mustFind(db, request.saleId);
     },
 
     async completeSale(saleId: string, payment: { paymentMethod: PaymentMethod; paymentReference?: string | null }): Promise<SaleWithHash> {
-      await db.transaction(async (trx) => {
-        const sale: { status: string } | undefined = await trx('sales').where({ id: saleId }).forUpdate().first('status');
-        if (!sale) throw ApplicationFailure.nonRetryable(`sale ${saleId} does not exist`, FAILURE.illegalTransition);
-        if (sale.status === 'COMPLETED') return; // a retry of a step that committed
-        if (sale.status !== 'RESERVED') throw ApplicationFailure.nonRetryable(`cannot complete a ${sale.status.toLowerCase()} sale`, FAILURE.illegalTransition);
-        const items: { product_id: string; quantity: number }[] = await trx('sale_items').where({ sale_id: saleId }).orderBy('product_id');
+      const completed = await db.transaction(async (trx): Promise<SaleWithHash | undefined> => {
+        // the status change first: it locks the sale row (as FOR UPDATE did) and answers with the row
+        const [row]: SaleRow[] = await trx('sales')
+          .where({ id: saleId, status: 'RESERVED' })
+          .update({
+            status: 'COMPLETED',
+            payment_method: payment.paymentMethod,
+            payment_reference: payment.paymentReference ?? null,
+            version: 2,
+            completed_at: trx.fn.now(),
+            updated_at: trx.fn.now(),
+          })
+          .returning('*');
+        if (!row) {
+          const sale: { status: string } | undefined = await trx('sales').where({ id: saleId }).forUpdate().first('status');
+          if (!sale) throw ApplicationFailure.nonRetryable(`sale ${saleId} does not exist`, FAILURE.illegalTransition);
+          if (sale.status === 'COMPLETED') return undefined; // a retry of a step that committed
+          throw ApplicationFailure.nonRetryable(`cannot complete a ${sale.status.toLowerCase()} sale`, FAILURE.illegalTransition);
+        }
+        const items = await saleItems(trx, saleId);
         for (const item of items) {
           // the reserved units leave the shelf: on_hand and reserved both drop, available is unchanged
           const moved = await applyStockChange(trx, { productId: item.product_id, type: 'sale', onHandDelta: -item.quantity, reservedDelta: -item.quantity, saleId });
           if (!moved) throw ApplicationFailure.nonRetryable(`reservation of ${item.product_id} for sale ${saleId} is missing`, 'LedgerInconsistent');
         }
-        await trx('sales').where({ id: saleId }).update({
-          status: 'COMPLETED',
-          payment_method: payment.paymentMethod,
-          payment_reference: payment.paymentReference ?? null,
-          version: 2,
-          completed_at: trx.fn.now(),
-          updated_at: trx.fn.now(),
-        });
+        return saleWithHashOf(row, items);
       });
-      return mustFind(db, saleId);
+      return completed ?? mustFind(db, saleId);
     },
 
     /** Compensation: gives the reserved stock back. A sale that was never reserved is a no-op. */
     async cancelSale(saleId: string, reason: string): Promise<SaleWithHash | undefined> {
       let exists = true;
-      await db.transaction(async (trx) => {
-        const sale: { status: string } | undefined = await trx('sales').where({ id: saleId }).forUpdate().first('status');
-        if (!sale) {
-          exists = false;
-          return;
+      const cancelled = await db.transaction(async (trx): Promise<SaleWithHash | undefined> => {
+        const [row]: SaleRow[] = await trx('sales')
+          .where({ id: saleId, status: 'RESERVED' })
+          .update({ status: 'CANCELLED', cancel_reason: reason, version: 2, cancelled_at: trx.fn.now(), updated_at: trx.fn.now() })
+          .returning('*');
+        if (!row) {
+          const sale: { status: string } | undefined = await trx('sales').where({ id: saleId }).forUpdate().first('status');
+          exists = sale !== undefined;
+          if (!sale || sale.status === 'CANCELLED') return undefined;
+          throw ApplicationFailure.nonRetryable(`cannot cancel a ${sale.status.toLowerCase()} sale`, FAILURE.illegalTransition);
         }
-        if (sale.status === 'CANCELLED') return;
-        if (sale.status !== 'RESERVED') throw ApplicationFailure.nonRetryable(`cannot cancel a ${sale.status.toLowerCase()} sale`, FAILURE.illegalTransition);
-        const items: { product_id: string; quantity: number }[] = await trx('sale_items').where({ sale_id: saleId }).orderBy('product_id');
+        const items = await saleItems(trx, saleId);
         for (const item of items) {
           const moved = await applyStockChange(trx, { productId: item.product_id, type: 'release', onHandDelta: 0, reservedDelta: -item.quantity, saleId, reason });
           if (!moved) throw ApplicationFailure.nonRetryable(`reservation of ${item.product_id} for sale ${saleId} is missing`, 'LedgerInconsistent');
         }
-        await trx('sales').where({ id: saleId }).update({
-          status: 'CANCELLED',
-          cancel_reason: reason,
-          version: 2,
-          cancelled_at: trx.fn.now(),
-          updated_at: trx.fn.now(),
-        });
+        return saleWithHashOf(row, items);
       });
+      if (cancelled) return cancelled;
       return exists ? mustFind(db, saleId) : undefined;
     },
   };

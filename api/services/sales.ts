@@ -9,7 +9,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { WithStartWorkflowOperation, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, type Client } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/common';
 import type { Knex } from 'knex';
-import { findSale, publicSale } from '../../activities/sale-records';
+import { findSale, findSaleState, publicSale } from '../../activities/sale-records';
 import { canonicalJson } from '../../shared/canonical-json';
 import { getConfig } from '../../shared/config';
 import { AppError } from '../../shared/errors';
@@ -140,12 +140,14 @@ export async function createSale(deps: { db: Knex; temporal: Client }, user: Aut
     throw AppError.unprocessable('this Idempotency-Key was already used with a different request body');
   }
   // a repeated key is answered with the update's recorded result, which may be older than the
-  // sale now (e.g. completed since): answer with the current state
+  // sale now (e.g. completed since): answer with the current state. Without a key the sale is new
+  // and the update's result is what was just committed: no second read (issue #14).
+  if (idempotencyKey === undefined) return publicSale(sale);
   return publicSale((await findSale(deps.db, saleId)) ?? sale);
 }
 
 /** Who may see a sale: staff, or the customer it belongs to. */
-export function assertCanSee(user: AuthUser, sale: SaleView): void {
+export function assertCanSee(user: AuthUser, sale: Pick<SaleView, 'customerUserId'>): void {
   if (isStaff(user)) return;
   if (sale.customerUserId !== user.id) throw AppError.forbidden('this sale belongs to another customer');
 }
@@ -160,7 +162,10 @@ export async function getSale(db: Knex, user: AuthUser, saleId: string): Promise
 const verb = (status: StatusChange['status']): string => (status === 'COMPLETED' ? 'complete' : 'cancel');
 
 export async function changeSaleStatus(deps: { db: Knex; temporal: Client }, user: AuthUser, saleId: string, change: StatusChange): Promise<SaleView> {
-  const sale = await getSale(deps.db, user, saleId);
+  // who may change it and whether it is still reserved need the sale row only, not its items
+  const sale = await findSaleState(deps.db, saleId);
+  if (!sale) throw AppError.notFound(`sale ${saleId} does not exist`);
+  assertCanSee(user, sale);
   // customers may cancel their own reservation; completing (taking payment) is for staff
   if (!isStaff(user) && change.status === 'COMPLETED') throw AppError.forbidden('only sales staff or administrators can complete a sale');
   if (sale.status !== 'RESERVED') {

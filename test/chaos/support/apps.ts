@@ -20,6 +20,8 @@ export interface AppSpec {
   readyMarker?: string | string[];
   readyTimeoutMs?: number;
   env?: NodeJS.ProcessEnv;
+  /** extra node flags, e.g. --cpu-prof (not allowed in NODE_OPTIONS) */
+  nodeArgs?: string[];
 }
 
 export interface UnexpectedExit {
@@ -166,7 +168,7 @@ export class AppProcesses {
   private spawnProcess(name: string, spec: AppSpec): Running {
     const logFile = this.logFile(name);
     const out = openSync(logFile, 'a');
-    const child = spawn(process.execPath, ['--require', EXIT_WITH_PARENT, '--import', 'tsx', spec.script], {
+    const child = spawn(process.execPath, [...(spec.nodeArgs ?? []), '--require', EXIT_WITH_PARENT, '--import', 'tsx', spec.script], {
       cwd: repoRoot,
       env: { ...this.options.env, ...spec.env },
       stdio: ['ignore', out, out],
