@@ -253,7 +253,6 @@ export async function saleWorkflow(saleId: string): Promise<SaleWorkflowResult> 
     await condition(allHandlersFinished);
     const outcome = sale.status === 'COMPLETED' ? 'COMPLETED' : 'CANCELLED';
     await inOutcomeTrace(() => publish(outcome === 'COMPLETED' ? 'completed' : 'cancelled'));
-    expirySpan?.end();
     return { saleId, outcome };
   } catch (err) {
     if (isCancellation(err) && safeEdges) {
@@ -270,5 +269,7 @@ export async function saleWorkflow(saleId: string): Promise<SaleWorkflowResult> 
       });
     }
     throw err;
+  } finally {
+    expirySpan?.end(); // the expiry's trace ends with its outcome's events, or with the saga
   }
 }
