@@ -16,7 +16,8 @@ import {
   type SaleStatus,
 } from '../shared/events';
 import type { StockMovementRow } from './inventory-ledger';
-import { findSale } from './sale-records';
+import { currentTrace, inSpanLinkedToSale } from '../shared/sale-trace';
+import { findSale, findSaleTrace } from './sale-records';
 
 /**
  * The stock movement whose inventory events a step publishes. A completion publishes none: its
@@ -64,38 +65,16 @@ async function send(producer: () => Promise<Producer>, messages: OutgoingMessage
 
 export function createPublishActivities(db: Knex, producer: () => Promise<Producer>) {
   return {
-    /** The sale's event for this step, plus the inventory events of the stock it moved. */
+    /**
+     * The sale's event for this step, plus the inventory events of the stock it moved. Published in
+     * another trace than the sale's own (a PATCH's, the expiry's, the reconciliation's), they go out
+     * under a span that links back to the sale's trace.
+     */
     async publishSaleEvents(saleId: string, kind: SaleEventKind): Promise<string[]> {
-      const sale = await findSale(db, saleId);
-      if (!sale) return [];
-      // The event describes the sale as it was at that step, not as it is now: a sale.created that is
-      // only delivered after the sale was completed (broker down meanwhile) still says RESERVED, v1.
-      const step = STEP[kind];
-      const occurredAt = kind === 'completed' ? sale.completedAt : kind === 'cancelled' ? sale.cancelledAt : sale.createdAt;
-      const saleEvent = saleMessage({
-        event_id: saleEventId(kind, sale.id),
-        type: `sale.${kind}`,
-        occurred_at: occurredAt ?? sale.updatedAt,
-        version: step.version,
-        sale_id: sale.id,
-        status: step.status,
-        customer_name: sale.customerName,
-        customer_email: sale.customerEmail,
-        customer_user_id: sale.customerUserId,
-        items: sale.items.map((i) => ({ product_id: i.productId, product_name: i.productName, quantity: i.quantity, unit_price: i.unitPrice })),
-        subtotal: sale.subtotal,
-        discount: sale.discount,
-        total: sale.total,
-        expires_at: sale.expiresAt,
-        payment_method: kind === 'completed' ? sale.paymentMethod : null,
-        payment_reference: kind === 'completed' ? sale.paymentReference : null,
-        reason: kind === 'cancelled' ? sale.cancelReason : null,
-      });
-      const movement = MOVEMENT_OF[kind];
-      const movements: StockMovementRow[] = movement ? await db('stock_movements').where({ sale_id: saleId, type: movement }).orderBy('product_id') : [];
-      const messages = [saleEvent, ...movements.map((m) => inventoryMessage(inventoryEventFor(m)))];
-      await send(producer, messages);
-      return messages.map((m) => m.headers.event_id ?? '');
+      const here = currentTrace(); // tracing off: none, and no look-up
+      const origin = here ? await findSaleTrace(db, saleId) : undefined;
+      if (origin && origin.traceId !== here?.traceId) return inSpanLinkedToSale(`sale.${kind} publish`, saleId, origin, () => publishSaleEventsNow(saleId, kind));
+      return publishSaleEventsNow(saleId, kind);
     },
 
     async publishMovements(movementIds: number[]): Promise<string[]> {
@@ -105,4 +84,38 @@ export function createPublishActivities(db: Knex, producer: () => Promise<Produc
       return messages.map((m) => m.headers.event_id ?? '');
     },
   };
+
+  /** sale events of one step, sent now (in whatever span is current) */
+  async function publishSaleEventsNow(saleId: string, kind: SaleEventKind): Promise<string[]> {
+    const sale = await findSale(db, saleId);
+    if (!sale) return [];
+    // The event describes the sale as it was at that step, not as it is now: a sale.created that is
+    // only delivered after the sale was completed (broker down meanwhile) still says RESERVED, v1.
+    const step = STEP[kind];
+    const occurredAt = kind === 'completed' ? sale.completedAt : kind === 'cancelled' ? sale.cancelledAt : sale.createdAt;
+    const saleEvent = saleMessage({
+      event_id: saleEventId(kind, sale.id),
+      type: `sale.${kind}`,
+      occurred_at: occurredAt ?? sale.updatedAt,
+      version: step.version,
+      sale_id: sale.id,
+      status: step.status,
+      customer_name: sale.customerName,
+      customer_email: sale.customerEmail,
+      customer_user_id: sale.customerUserId,
+      items: sale.items.map((i) => ({ product_id: i.productId, product_name: i.productName, quantity: i.quantity, unit_price: i.unitPrice })),
+      subtotal: sale.subtotal,
+      discount: sale.discount,
+      total: sale.total,
+      expires_at: sale.expiresAt,
+      payment_method: kind === 'completed' ? sale.paymentMethod : null,
+      payment_reference: kind === 'completed' ? sale.paymentReference : null,
+      reason: kind === 'cancelled' ? sale.cancelReason : null,
+    });
+    const movement = MOVEMENT_OF[kind];
+    const movements: StockMovementRow[] = movement ? await db('stock_movements').where({ sale_id: saleId, type: movement }).orderBy('product_id') : [];
+    const messages = [saleEvent, ...movements.map((m) => inventoryMessage(inventoryEventFor(m)))];
+    await send(producer, messages);
+    return messages.map((m) => m.headers.event_id ?? '');
+  }
 }

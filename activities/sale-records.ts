@@ -1,6 +1,7 @@
 /** Reading sales back as the API and the events show them. */
 import type { Knex } from 'knex';
 import type { SaleStatus } from '../shared/events';
+import type { SaleTrace } from '../shared/sale-trace';
 import { saleWorkflowId, type SaleView } from '../shared/sale-types';
 
 export interface SaleRow {
@@ -103,6 +104,12 @@ export async function salesViews(db: Knex, rows: SaleRow[]): Promise<SaleView[]>
   if (rows.length === 0) return [];
   const items = await itemsBySale(db, rows.map((r) => r.id));
   return rows.map((r) => toView(r, items.get(r.id) ?? []));
+}
+
+/** The trace that reserved the sale (its POST's), if it was reserved with tracing on. */
+export async function findSaleTrace(db: Knex, saleId: string): Promise<SaleTrace | undefined> {
+  const row: { trace_id: string | null; trace_span_id: string | null } | undefined = await db('sales').where({ id: saleId }).first('trace_id', 'trace_span_id');
+  return row?.trace_id && row.trace_span_id ? { traceId: row.trace_id, spanId: row.trace_span_id } : undefined;
 }
 
 /** A view without internals, for answering clients. */

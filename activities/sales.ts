@@ -7,6 +7,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { Knex } from 'knex';
 import { FAILURE, type PaymentMethod, type ReserveRequest, type SaleView, type StockShortage } from '../shared/sale-types';
 import { INT32_MAX } from '../shared/limits';
+import { currentTrace } from '../shared/sale-trace';
 import { applyStockChange } from './inventory-ledger';
 import { findSale, saleItems, saleWithHashOf, type SaleRow } from './sale-records';
 
@@ -46,6 +47,8 @@ export function createSaleActivities(db: Knex) {
           );
         }
         const total = Math.round((subtotal * (100 - request.discount)) / 100);
+        // the POST's trace (this step runs in it): what happens to the sale later links back to it
+        const origin = currentTrace();
         // the sale row first: ledger rows reference it. A sale that exists already is a retry of a step
         // that committed (the id is the idempotency key): nothing is written, it is answered below.
         const [row]: SaleRow[] = await trx('sales')
@@ -62,6 +65,8 @@ export function createSaleActivities(db: Knex) {
             request_hash: request.requestHash,
             version: 1,
             expires_at: trx.raw(`now() + make_interval(secs => ?)`, [request.reservationTtlSeconds]),
+            trace_id: origin?.traceId ?? null,
+            trace_span_id: origin?.spanId ?? null,
           })
           .onConflict('id')
           .ignore()

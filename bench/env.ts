@@ -25,4 +25,7 @@ Object.assign(process.env, {
   // the consumers process's health port: a free one, apart from a running `npm start`'s 3001
   CONSUMERS_HEALTH_PORT: '0',
   DELIVERY_HEALTH_PORT: '0',
+  // untraced (no SDK loaded), whatever APP_ENV=development would choose; the tracing section
+  // (bench/lib/tracing.ts) restarts the app processes traced into the bench stack's Zipkin
+  OTEL_TRACES_EXPORTER: 'none',
 });

@@ -18,7 +18,11 @@
  * Knobs: BENCH_SECONDS (per closed-loop level, default 12), BENCH_LEVELS (default 1,8,32,128),
  * BENCH_HALF_SECONDS (default 20), BENCH_SQL_SECONDS (default 3), BENCH_TUNING_CLIENTS (default 32),
  * BENCH_TUNING_REPEATS (pairs per change, default 2), BENCH_SKIP_TUNING=1, BENCH_TUNING_ONLY (names of
- * the tuning changes to run, comma-separated).
+ * the tuning changes to run, comma-separated), BENCH_TRACING_REPEATS (tracing on/off pairs, default 2),
+ * BENCH_SKIP_TRACING=1.
+ *
+ * The app processes run untraced (OTEL_TRACES_EXPORTER=none, bench/env.ts); the tracing section
+ * (bench/lib/tracing.ts) restarts them traced into the bench stack's Zipkin and compares.
  */
 import { randomUUID } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -58,6 +62,7 @@ import { groupLag, waitDrained } from './lib/lag';
 import { reservationSql } from './lib/sql';
 import { fmt, markdown, r1, type MachineInfo, type Report } from './lib/report';
 import { TUNING_CHANGES, runTuning, type AppName } from './lib/tuning';
+import { compareTracing } from './lib/tracing';
 import { summarize } from './lib/stats';
 
 const repo = resolve(__dirname, '..');
@@ -67,6 +72,7 @@ const HALF_SECONDS = Number(process.env.BENCH_HALF_SECONDS || 20);
 const SQL_SECONDS = Number(process.env.BENCH_SQL_SECONDS || 3);
 const TUNING_CLIENTS = Number(process.env.BENCH_TUNING_CLIENTS || 32);
 const TUNING_REPEATS = Number(process.env.BENCH_TUNING_REPEATS || 2);
+const TRACING_REPEATS = Number(process.env.BENCH_TRACING_REPEATS || 2);
 const BASELINE_QUEUE = 'bench-baseline';
 
 const say = (m: string) => process.stderr.write(`[bench] ${m}\n`);
@@ -138,6 +144,8 @@ class Bench {
       api: () => cpuSeconds(this.apps.pid('api')),
       worker: () => cpuSeconds(this.apps.pid('worker')),
       consumers: () => cpuSeconds(this.apps.pid('consumers')),
+      // the trace backend: busy only while the app processes trace (the tracing section)
+      zipkin: () => cpuSeconds(readPid(stateFile('zipkin', 'zipkin.pid'))),
       'bench (load, baseline worker)': () => (u.user + u.system) / 1e6,
       'whole machine': machineBusySeconds,
     });
@@ -396,6 +404,12 @@ async function main(): Promise<void> {
       report.tuning = await runTuning(bench, { changes, clients: TUNING_CLIENTS, seconds: SECONDS, repeats: TUNING_REPEATS, say });
     }
 
+    if (process.env.BENCH_SKIP_TRACING !== '1') {
+      // at the saga's peak level of this run
+      const peakLevel = report.levels.reduce((best, l) => (l.saga.throughput > best.saga.throughput ? l : best), report.levels[0]!);
+      report.tracing = await compareTracing(bench, { clients: peakLevel.concurrency, seconds: SECONDS, repeats: TRACING_REPEATS, say, loadavg });
+    }
+
     say('reservation SQL');
     const hot = await createProduct(bench.db, 100_000_000, { lowStockThreshold: 2 });
     report.sql = await reservationSql(getConfig().database.url, hot, [1, 8, 32], SQL_SECONDS);
@@ -440,6 +454,15 @@ async function main(): Promise<void> {
       return p.opsPerS / u.opsPerS;
     }),
   );
+  if (report.tracing) {
+    const t = report.tracing;
+    report.targets.push({
+      name: 'tracing overhead on saga throughput',
+      target: '≤ 10 %',
+      value: `${t.throughputOverheadPct} % (median of ${t.pairs.length} pairs at ${t.concurrency} clients; app CPU ${t.appCpuMsPerLifecycle.off} → ${t.appCpuMsPerLifecycle.on} ms / lifecycle)`,
+      met: t.throughputOverheadPct <= 10,
+    });
+  }
   report.targets.push({ name: 'reservation SQL vs plain UPDATE', target: '≥ 0.5×', value: `worst level ${r1(worst)}×`, met: worst >= 0.5 });
   report.durationS = (Date.now() - started) / 1000;
   report.loadAverage.end = loadavg();

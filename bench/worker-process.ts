@@ -3,6 +3,7 @@
  * so tuning runs can vary them without touching the defaults. Options not in WorkerTuning
  * (e.g. poller counts) are passed through to Worker.create the same way startWorker spreads them.
  */
+import '../runtime/tracing-start'; // first, as in bin/worker.ts: tracing hooks the libraries as they load
 import { runUntilSignal } from '../runtime/lifecycle';
 import { installWorkerRuntime, startWorker, type WorkerTuning } from '../runtime/worker';
 import { preflight } from '../shared/preflight';

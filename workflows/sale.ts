@@ -38,6 +38,7 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { RetryPolicy } from '@temporalio/common';
+import { context as otelContext, ROOT_CONTEXT, trace, type Context, type Span } from '@opentelemetry/api';
 import type { Activities } from '../activities';
 import type { SaleEventKind } from '../shared/events';
 import type { ReserveRequest, SaleView, StatusChange } from '../shared/sale-types';
@@ -63,6 +64,15 @@ export const LOCAL_STEPS = 'local-steps';
 /** Sagas that recorded this marker handle cancellation and failed steps as the header says. */
 export const SAFE_EDGES = 'safe-edges';
 
+/**
+ * Sagas that recorded this marker publish an outcome in the trace of what decided it (issue #16):
+ * a PATCH's events in the PATCH's trace (the update handler's context), an expiry's in a new trace
+ * rooted at the timer's firing that links to the sale's. Before, both continued the sale's POST
+ * trace. Only the trace context of the steps changes, no command; the marker keeps it explicit.
+ * (With tracing off the OpenTelemetry API is a no-op here.)
+ */
+export const OUTCOME_TRACES = 'outcome-traces';
+
 /** Why a sale was cancelled when its workflow was cancelled (Web UI, CLI) while it was reserved. */
 const COMPENSATED = 'saga compensated';
 
@@ -87,6 +97,10 @@ export async function saleWorkflow(saleId: string): Promise<SaleWorkflowResult> 
   // decided once, before any handler runs, so every step of one saga runs the same way
   const { db, broker } = patched(LOCAL_STEPS) ? local : queued;
   const safeEdges = patched(SAFE_EDGES);
+  const outcomeTraces = patched(OUTCOME_TRACES);
+  /** OUTCOME_TRACES: the trace context the outcome's steps and events run in, once something decided it */
+  let outcomeContext: Context | undefined;
+  let expirySpan: Span | undefined;
   /** Runs a step; with SAFE_EDGES a cancellation of the workflow does not abandon it half-way. */
   const step = <T>(run: () => Promise<T>): Promise<T> => (safeEdges ? CancellationScope.nonCancellable(run) : run());
   let createdPublished = false;
@@ -122,6 +136,8 @@ export async function saleWorkflow(saleId: string): Promise<SaleWorkflowResult> 
     changeStatusUpdate,
     async (requested: StatusChange) => {
       change = requested;
+      // the update's own context (the interceptor's span for it, in the PATCH's trace)
+      if (outcomeTraces) outcomeContext = otelContext.active();
       try {
         if (requested.status === 'COMPLETED') {
           record(await step(() => db.completeSale(saleId, requested)));
@@ -132,6 +148,7 @@ export async function saleWorkflow(saleId: string): Promise<SaleWorkflowResult> 
         }
       } catch (err) {
         change = undefined; // nothing committed: the sale is still reserved and may expire or change later
+        outcomeContext = undefined;
         throw err;
       }
       return sale as SaleView;
@@ -153,11 +170,30 @@ export async function saleWorkflow(saleId: string): Promise<SaleWorkflowResult> 
 
   const publish = (kind: SaleEventKind) => step(() => broker.publishSaleEvents(saleId, kind));
 
+  /** Runs the outcome's work in the trace of what decided it (OUTCOME_TRACES), else in the current one. */
+  const inOutcomeTrace = <T>(run: () => Promise<T>): Promise<T> => (outcomeContext ? otelContext.with(outcomeContext, run) : run());
+
+  /**
+   * OUTCOME_TRACES: the expiry starts a trace of its own (a root span), linked to the saga's span
+   * in the sale's trace and naming that trace, like the later work activities/publish.ts links.
+   */
+  const startExpiryTrace = (): void => {
+    const saga = trace.getActiveSpan()?.spanContext();
+    const sagaTrace = saga && trace.isSpanContextValid(saga) ? saga : undefined;
+    expirySpan = trace.getTracer('sales-saga-workflow').startSpan('SaleExpiry', {
+      root: true,
+      links: sagaTrace ? [{ context: sagaTrace }] : [],
+      attributes: { 'sale.id': saleId, ...(sagaTrace ? { 'sale.trace_id': sagaTrace.traceId } : {}) },
+    });
+    outcomeContext = trace.setSpan(ROOT_CONTEXT, expirySpan);
+  };
+
   /** The expiry: cancels the reservation by the saga's own timer. */
   const expire = async (): Promise<void> => {
     change = { status: 'CANCELLED', reason: 'reservation expired' };
     log.info('reservation expired', { saleId });
-    const cancelled = await step(() => db.cancelSale(saleId, 'reservation expired'));
+    if (outcomeTraces) startExpiryTrace();
+    const cancelled = await inOutcomeTrace(() => step(() => db.cancelSale(saleId, 'reservation expired')));
     if (cancelled) record(cancelled);
   };
 
@@ -216,7 +252,7 @@ export async function saleWorkflow(saleId: string): Promise<SaleWorkflowResult> 
     }
     await condition(allHandlersFinished);
     const outcome = sale.status === 'COMPLETED' ? 'COMPLETED' : 'CANCELLED';
-    await publish(outcome === 'COMPLETED' ? 'completed' : 'cancelled');
+    await inOutcomeTrace(() => publish(outcome === 'COMPLETED' ? 'completed' : 'cancelled'));
     return { saleId, outcome };
   } catch (err) {
     if (isCancellation(err) && safeEdges) {
@@ -233,5 +269,7 @@ export async function saleWorkflow(saleId: string): Promise<SaleWorkflowResult> 
       });
     }
     throw err;
+  } finally {
+    expirySpan?.end(); // the expiry's trace ends with its outcome's events, or with the saga
   }
 }

@@ -2,6 +2,7 @@
 import type { LoadResult } from './loadgen';
 import type { SqlRound } from './sql';
 import type { Summary } from './stats';
+import { tracingMarkdown, type TracingComparison } from './tracing';
 import { tuningMarkdown, type TuningRun } from './tuning';
 
 export const r1 = (x: number) => Math.round(x * 10) / 10;
@@ -44,6 +45,8 @@ export interface Report {
     notification: { via: string; fromResponse: Summary; fromOccurredAt: Summary; missing: number; drainMs?: number };
   };
   tuning: TuningRun[];
+  /** tracing on vs off (absent with BENCH_SKIP_TRACING=1) */
+  tracing?: TracingComparison;
   sql: SqlRound[];
   peakRssMiB: Record<string, number>;
   targets: { name: string; target: string; value: string; met: boolean }[];
@@ -91,6 +94,7 @@ export function markdown(r: Report): string {
     lines.push('', `SSE via ${h.notification.via}.`);
   }
   if (r.tuning.length) lines.push('', ...tuningMarkdown(r.tuning));
+  if (r.tracing) lines.push('', ...tracingMarkdown(r.tracing));
   lines.push('', '**Reservation SQL on one hot product** (ops/s; latency p50 / p95 / p99 ms)', '');
   lines.push('| connections | project statement (UPDATE + ledger row, one statement) | plain UPDATE | pgbench plain UPDATE | project / plain | project statement in its own transaction |', '|---|---|---|---|---|---|');
   for (const c of [...new Set(r.sql.map((s) => s.connections))]) {

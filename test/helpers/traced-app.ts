@@ -47,7 +47,8 @@ async function answers(url: string): Promise<boolean> {
   }
 }
 
-export async function startTracedApp(): Promise<TracedApp> {
+/** `overrides`: settings of these processes only (e.g. a short RESERVATION_TTL_SECONDS). */
+export async function startTracedApp(overrides: NodeJS.ProcessEnv = {}): Promise<TracedApp> {
   const [apiPort, consumersPort, workerMetricsPort] = [await freePort(), await freePort(), await freePort()];
   const env = {
     ...process.env,
@@ -58,6 +59,7 @@ export async function startTracedApp(): Promise<TracedApp> {
     WORKER_METRICS_ADDRESS: `127.0.0.1:${workerMetricsPort}`,
     // a task queue of its own: only this worker (with its tracing interceptors) runs these sagas
     TEMPORAL_TASK_QUEUE: `tracing-${unique()}`,
+    ...overrides,
   };
   let output = '';
   const children: ChildProcessWithoutNullStreams[] = ['api', 'worker', 'consumers'].map((entry) => {
@@ -105,4 +107,15 @@ export function participants(spans: ZipkinSpan[]): { services: string[]; consume
   const services = new Set(spans.map((s) => s.localEndpoint?.serviceName).filter((s): s is string => Boolean(s)));
   const groups = new Set(spans.map((s) => s.tags?.['messaging.kafka.consumer.group']).filter((g): g is string => Boolean(g)));
   return { services: [...services].sort(), consumerGroups: [...groups].sort() };
+}
+
+/**
+ * The traces holding a span tagged `tag=value` (Zipkin's annotationQuery), newest first; e.g. the
+ * later work of a sale (PATCH, expiry, reconciliation) by the sale's `sale.trace_id`.
+ */
+export async function zipkinTracesTagged(tag: string, value: string): Promise<ZipkinSpan[][]> {
+  const query = new URLSearchParams({ annotationQuery: `${tag}=${value}`, lookback: String(3_600_000), limit: '20' });
+  const res = await fetch(`${zipkinBaseUrl()}/api/v2/traces?${query}`);
+  if (!res.ok) throw new Error(`Zipkin answered ${res.status} for traces tagged ${tag}=${value}`);
+  return (await res.json()) as ZipkinSpan[][];
 }

@@ -48,6 +48,8 @@ export const APP_SPECS = {
   worker: { script: 'bin/worker.ts', readyMarker: 'worker running' },
   // started either way; the second says some group is still joining (kafkajs keeps trying)
   consumers: { script: 'bin/consumers.ts', readyMarker: ['consumers running', 'not every consumer has joined'] },
+  // the email delivery workers (no ready line: they poll the deliveries table from the start)
+  delivery: { script: 'bin/delivery.ts' },
 } satisfies Record<string, AppSpec>;
 
 export function freePort(): Promise<number> {

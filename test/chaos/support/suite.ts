@@ -77,7 +77,7 @@ export async function ensureRunning(suite: Suite, parts: ('worker' | 'consumers'
 export interface Fault {
   name: string;
   /** breaks something and repairs it; resolves once repaired, with a note for the summary */
-  inject(suite: Suite): Promise<string>;
+  inject(suite: Suite, scope: Scope): Promise<string>;
   /** processes this fault stops on purpose (their exit is not a finding) */
   expectedExits?: string[];
 }
@@ -88,6 +88,10 @@ export interface ScenarioOptions {
   concurrency?: number;
   terminalTimeoutMs?: number;
   drainTimeoutMs?: number;
+  /** after the scenario's users and products exist, before the load (e.g. preferences the fault needs) */
+  prepare?: (scope: Scope) => Promise<void>;
+  /** checks of the fault's own, after the invariants, in the same summary row */
+  extraChecks?: (scope: Scope, saleIds: string[]) => Promise<CheckResult[]>;
 }
 
 async function actor(suite: Suite, role: 'sales' | 'customer'): Promise<Actor> {
@@ -113,6 +117,7 @@ export async function runScenario(suite: Suite, fault: Fault, options: ScenarioO
     adminId: suite.adminId,
     customerId: customer.userId,
   };
+  await options.prepare?.(scope);
 
   const load = new SagaLoad({
     client: suite.api,
@@ -134,7 +139,7 @@ export async function runScenario(suite: Suite, fault: Fault, options: ScenarioO
 
   const finishing = load.finish();
   const faultStarted = Date.now();
-  const note = await fault.inject(suite);
+  const note = await fault.inject(suite, scope);
   say(`${fault.name}: ${note}; repaired after ${Date.now() - faultStarted} ms`);
   await finishing;
   say(`${fault.name}: every client request answered after ${((Date.now() - started) / 1000).toFixed(1)} s`);
@@ -143,6 +148,7 @@ export async function runScenario(suite: Suite, fault: Fault, options: ScenarioO
   say(`${fault.name}: ${stuck ? stuck : `all ${sales.length} sagas terminal (waited ${waitedMs} ms after the last answer)`}`);
   const results = await checkInvariants(suite.db, suite.temporal, scope, load.records, sales, { drainTimeoutMs: options.drainTimeoutMs ?? 90_000 });
   if (stuck) results.unshift({ name: 'sagas terminal in time', ok: false, detail: stuck });
+  if (options.extraChecks) results.push(...(await options.extraChecks(scope, sales.map((s) => s.id))));
 
   const exits: UnexpectedExit[] = suite.apps.unexpectedExits.slice(exitsBefore).filter((e) => !(fault.expectedExits ?? []).includes(e.name));
   results.push({
