@@ -139,6 +139,24 @@ const envSchema = z.object({
   OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().default('http://127.0.0.1:4318'),
   /** the local Zipkin server (stack/zipkin.ts): API and UI on 127.0.0.1 */
   LOCAL_ZIPKIN_PORT: port.default(9411),
+
+  // the Temporal server on PostgreSQL (issue #15; stack/temporal-server.ts), for the production
+  // topology; the app reaches it through TEMPORAL_ADDRESS. Every port is bound to 127.0.0.1, apart
+  // from the dev server's 7233/8233 (and its metrics on 7235).
+  TEMPORAL_SERVER_FRONTEND_PORT: port.default(7236),
+  TEMPORAL_SERVER_HISTORY_PORT: port.default(7237),
+  TEMPORAL_SERVER_MATCHING_PORT: port.default(7238),
+  TEMPORAL_SERVER_WORKER_PORT: port.default(7239),
+  /** the roles' membership (ringpop) ports: frontend, history, matching, worker at this port +0, +1, +2, +3 */
+  TEMPORAL_SERVER_MEMBERSHIP_PORT: port.default(6933),
+  /** the roles' Prometheus metrics at this port +0…+3 (frontend, history, matching, worker); 0: none */
+  TEMPORAL_SERVER_METRICS_PORT: port.default(0),
+  /** the Temporal UI server pointed at it */
+  TEMPORAL_SERVER_UI_PORT: port.default(8088),
+  /** fixed when its database is created: a later change is refused by the server */
+  TEMPORAL_SERVER_HISTORY_SHARDS: z.coerce.number().int().min(1).default(4),
+  /** where its two databases live (postgres://user:password@host:port); unset: the stack's PostgreSQL */
+  TEMPORAL_SERVER_POSTGRES_URL: z.string().url().refine((u) => /^postgres(ql)?:$/.test(new URL(u).protocol), 'TEMPORAL_SERVER_POSTGRES_URL must be postgres://').optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -197,6 +215,14 @@ export interface Config {
   consumers: { healthPort: number; processedEventsRetentionDays: number };
   delivery: DeliverySettings;
   tracing: TracingConfig;
+  temporalServer: TemporalServerConfig;
+}
+
+/** The Temporal server on PostgreSQL (stack/temporal-server.ts); all on 127.0.0.1. */
+export interface TemporalServerConfig {
+  ports: { frontend: number; history: number; matching: number; worker: number; membership: number; metrics: number; ui: number };
+  historyShards: number;
+  postgresUrl?: string;
 }
 
 export interface DeliverySettings {
@@ -421,6 +447,19 @@ export function parseConfig(source: NodeJS.ProcessEnv): Config {
       leaseSeconds: env.DELIVERY_LEASE_SECONDS,
     },
     tracing: tracingConfig(env),
+    temporalServer: {
+      ports: {
+        frontend: env.TEMPORAL_SERVER_FRONTEND_PORT,
+        history: env.TEMPORAL_SERVER_HISTORY_PORT,
+        matching: env.TEMPORAL_SERVER_MATCHING_PORT,
+        worker: env.TEMPORAL_SERVER_WORKER_PORT,
+        membership: env.TEMPORAL_SERVER_MEMBERSHIP_PORT,
+        metrics: env.TEMPORAL_SERVER_METRICS_PORT,
+        ui: env.TEMPORAL_SERVER_UI_PORT,
+      },
+      historyShards: env.TEMPORAL_SERVER_HISTORY_SHARDS,
+      postgresUrl: env.TEMPORAL_SERVER_POSTGRES_URL,
+    },
   };
 }
 
