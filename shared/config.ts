@@ -147,8 +147,8 @@ const envSchema = z.object({
   TEMPORAL_SERVER_HISTORY_PORT: port.default(7237),
   TEMPORAL_SERVER_MATCHING_PORT: port.default(7238),
   TEMPORAL_SERVER_WORKER_PORT: port.default(7239),
-  /** the roles' membership (ringpop) ports: frontend, history, matching, worker at this port +0, +1, +2, +3 */
-  TEMPORAL_SERVER_MEMBERSHIP_PORT: port.default(6933),
+  /** the roles' membership (ringpop) ports: frontend, history, matching, worker at this port +0, +1, +2, +3 (the server stores them as smallint) */
+  TEMPORAL_SERVER_MEMBERSHIP_PORT: port.max(32764, 'TEMPORAL_SERVER_MEMBERSHIP_PORT must be at most 32764: the server stores membership ports in a smallint column').default(6933),
   /** the roles' Prometheus metrics at this port +0…+3 (frontend, history, matching, worker); 0: none */
   TEMPORAL_SERVER_METRICS_PORT: port.default(0),
   /** the Temporal UI server pointed at it */

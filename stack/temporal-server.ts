@@ -12,7 +12,7 @@
  * before history and matching load their caches: the first saga can set its search attributes.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { SEARCH_ATTRIBUTE_TYPES } from '../shared/search-attributes';
@@ -99,13 +99,17 @@ function cli(s: TemporalServerSettings, args: string[]): { ok: boolean; out: str
   return { ok: result.status === 0, out: `${result.stdout ?? ''}${result.stderr ?? ''}` };
 }
 
-async function waitFor(what: string, check: () => boolean, timeoutMs: number, logFile: string): Promise<void> {
+/** Polls `check`; gives up early when a role it depends on has exited (its log says why). */
+async function waitFor(what: string, check: () => boolean, timeoutMs: number, s: TemporalServerSettings, role: TemporalRole): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  const logFile = files(s, role).log;
   while (Date.now() < deadline) {
     if (check()) return;
+    if (pidOf(s, role) === undefined) break;
     await sleep(500);
   }
-  throw new Error(`${what} within ${timeoutMs / 1000} s; see ${logFile}`);
+  const tail = existsSync(logFile) ? readFileSync(logFile, 'utf8').trim().split('\n').slice(-3).join('\n').slice(-1500) : '';
+  throw new Error(`${what} within ${timeoutMs / 1000} s (${pidOf(s, role) === undefined ? `the ${role} role exited` : 'still running'}); last lines of ${logFile}:\n${tail}`);
 }
 
 async function ensureNamespace(s: TemporalServerSettings): Promise<void> {
@@ -121,8 +125,21 @@ async function ensureNamespace(s: TemporalServerSettings): Promise<void> {
   if (missing.length === 0) return;
   say(`registering search attributes ${missing.map(([n]) => n).join(', ')} in ${ns}`);
   for (const [name, type] of missing) {
-    const added = cli(s, ['operator', 'search-attribute', 'create', '--namespace', ns, '--name', name, '--type', type]);
-    if (!added.ok) throw new Error(`search attribute ${name} could not be registered in ${ns}: ${added.out.trim()}`);
+    let last = '';
+    // a namespace just created reaches the frontend's namespace cache within its refresh interval (~10 s)
+    await waitFor(
+      `search attribute ${name} could not be registered in ${ns}`,
+      () => {
+        const added = cli(s, ['operator', 'search-attribute', 'create', '--namespace', ns, '--name', name, '--type', type]);
+        last = added.out.trim();
+        return added.ok;
+      },
+      60_000,
+      s,
+      'frontend',
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}\n${last}`);
+    });
   }
 }
 
@@ -134,7 +151,9 @@ async function startRole(s: TemporalServerSettings, build: TemporalServerBuild, 
   await assertPortFree(s.ports[role], `the Temporal ${role} role`, `TEMPORAL_SERVER_${role.toUpperCase()}_PORT`);
   const args = ['--root', join(s.dir, 'config'), '--config', role, '--env', 'development', '--allow-no-auth', 'start', '--service', role];
   const pid = startDaemon(build.server, args, { logFile: f.log, pidFile: f.pid });
-  await waitForPort(s.ports[role], `the Temporal ${role} role`, { timeoutMs: 90_000, logFile: f.log, pid });
+  // the worker role serves no gRPC (it runs the system workflows as a client): its membership port says it is up
+  const port = role === 'worker' ? s.ports.membership + 3 : s.ports[role];
+  await waitForPort(port, `the Temporal ${role} role`, { timeoutMs: 90_000, logFile: f.log, pid });
 }
 
 /** Until a call that needs the history role answers (NotFound for a workflow that does not exist). */
@@ -143,7 +162,8 @@ async function waitUntilServing(s: TemporalServerSettings): Promise<void> {
     `the Temporal server at ${frontendAddress(s)} did not serve workflow calls`,
     () => /not found/i.test(cli(s, ['workflow', 'describe', '--namespace', s.namespace, '--workflow-id', 'temporal-server-readiness-probe']).out),
     120_000,
-    files(s, 'history').log,
+    s,
+    'history',
   );
 }
 
@@ -168,7 +188,7 @@ export async function startTemporalServer(options: TemporalServerOptions = {}): 
   writeTemporalServerConfigs(s);
   say(`starting the Temporal server on PostgreSQL (${s.historyShards} history shards): frontend ${frontendAddress(s)}, UI http://127.0.0.1:${s.ports.ui}`);
   await startRole(s, build, 'frontend');
-  await waitFor(`the Temporal frontend at ${frontendAddress(s)} did not report SERVING`, () => cli(s, ['operator', 'cluster', 'health']).ok, 90_000, files(s, 'frontend').log);
+  await waitFor(`the Temporal frontend at ${frontendAddress(s)} did not report SERVING`, () => cli(s, ['operator', 'cluster', 'health']).ok, 90_000, s, 'frontend');
   await ensureNamespace(s);
   for (const role of ['history', 'matching', 'worker'] as const) await startRole(s, build, role);
   await waitUntilServing(s);
