@@ -165,6 +165,24 @@ const envSchema = z.object({
   // the production topology on this machine (issue #15; stack/cluster/env.js lays out its ports)
   /** first of the 100 ports `npm run cluster` uses (balancer, replicas, three Kafka nodes, servers) */
   CLUSTER_BASE_PORT: port.default(33000),
+
+  // the Temporal server on PostgreSQL (issue #15; stack/temporal-server.ts), for the production
+  // topology; the app reaches it through TEMPORAL_ADDRESS. Every port is bound to 127.0.0.1, apart
+  // from the dev server's 7233/8233 (and its metrics on 7235).
+  TEMPORAL_SERVER_FRONTEND_PORT: port.default(7236),
+  TEMPORAL_SERVER_HISTORY_PORT: port.default(7237),
+  TEMPORAL_SERVER_MATCHING_PORT: port.default(7238),
+  TEMPORAL_SERVER_WORKER_PORT: port.default(7239),
+  /** the roles' membership (ringpop) ports: frontend, history, matching, worker at this port +0, +1, +2, +3 (the server stores them as smallint) */
+  TEMPORAL_SERVER_MEMBERSHIP_PORT: port.max(32764, 'TEMPORAL_SERVER_MEMBERSHIP_PORT must be at most 32764: the server stores membership ports in a smallint column').default(6933),
+  /** the roles' Prometheus metrics at this port +0…+3 (frontend, history, matching, worker); 0: none */
+  TEMPORAL_SERVER_METRICS_PORT: port.default(0),
+  /** the Temporal UI server pointed at it */
+  TEMPORAL_SERVER_UI_PORT: port.default(8088),
+  /** fixed when its database is created: a later change is refused by the server */
+  TEMPORAL_SERVER_HISTORY_SHARDS: z.coerce.number().int().min(1).default(4),
+  /** where its two databases live (postgres://user:password@host:port); unset: the stack's PostgreSQL */
+  TEMPORAL_SERVER_POSTGRES_URL: z.string().url().refine((u) => /^postgres(ql)?:$/.test(new URL(u).protocol), 'TEMPORAL_SERVER_POSTGRES_URL must be postgres://').optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -225,12 +243,20 @@ export interface Config {
   digests: DigestSettings;
   tracing: TracingConfig;
   cluster: { basePort: number };
+  temporalServer: TemporalServerConfig;
 }
 
 export interface DigestSettings {
   scheduleSeconds: number;
   defaultHour: number;
   defaultTimeZone: string;
+}
+
+/** The Temporal server on PostgreSQL (stack/temporal-server.ts); all on 127.0.0.1. */
+export interface TemporalServerConfig {
+  ports: { frontend: number; history: number; matching: number; worker: number; membership: number; metrics: number; ui: number };
+  historyShards: number;
+  postgresUrl?: string;
 }
 
 export interface DeliverySettings {
@@ -461,6 +487,19 @@ export function parseConfig(source: NodeJS.ProcessEnv): Config {
     digests: { scheduleSeconds: env.DIGEST_SCHEDULE_SECONDS, defaultHour: env.DIGEST_DEFAULT_HOUR, defaultTimeZone: env.DIGEST_DEFAULT_TIME_ZONE },
     tracing: tracingConfig(env),
     cluster: { basePort: env.CLUSTER_BASE_PORT },
+    temporalServer: {
+      ports: {
+        frontend: env.TEMPORAL_SERVER_FRONTEND_PORT,
+        history: env.TEMPORAL_SERVER_HISTORY_PORT,
+        matching: env.TEMPORAL_SERVER_MATCHING_PORT,
+        worker: env.TEMPORAL_SERVER_WORKER_PORT,
+        membership: env.TEMPORAL_SERVER_MEMBERSHIP_PORT,
+        metrics: env.TEMPORAL_SERVER_METRICS_PORT,
+        ui: env.TEMPORAL_SERVER_UI_PORT,
+      },
+      historyShards: env.TEMPORAL_SERVER_HISTORY_SHARDS,
+      postgresUrl: env.TEMPORAL_SERVER_POSTGRES_URL,
+    },
   };
 }
 

@@ -25,6 +25,8 @@ module.exports = {
   testEnvironment: 'node',
   transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
   testMatch: ['<rootDir>/test/cluster/**/*.cluster.ts'],
+  // run on its own by `npm run test:temporal-server` (temporal-server.jest.config.js)
+  testPathIgnorePatterns: ['/node_modules/', '/test/cluster/temporal-server\\.cluster\\.ts$'],
   globalSetup: '<rootDir>/test/cluster/global-setup.ts',
   globalTeardown: '<rootDir>/test/cluster/global-teardown.ts',
   // the chaos suite's summary table (rows in .artifacts/cluster-test/summary.json)

@@ -3,6 +3,7 @@ import { Worker, type NativeConnection } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import type { Activities } from '../../activities';
 import { sagaWorkerOptions } from '../../runtime/worker';
+import { getConfig } from '../../shared/config';
 import { createWorkerConnection } from '../../shared/temporal';
 import type { TestContext } from './context';
 
@@ -22,7 +23,8 @@ export async function startTestWorker(ctx: TestContext, options: TestWorkerOptio
   const connection: NativeConnection = await createWorkerConnection();
   const base = sagaWorkerOptions({ db: ctx.db, producer: async () => ctx.deps.producer, temporal: async () => ctx.deps.temporal }, options.stepLog);
   const activities = options.wrapActivities ? options.wrapActivities(base.activities) : base.activities;
-  const worker = await Worker.create({ connection, ...base, activities });
+  // the configured namespace, as the real worker (runtime/worker.ts): not every server has `default`
+  const worker = await Worker.create({ connection, namespace: getConfig().temporal.namespace, ...base, activities });
   const running = worker.run();
   return {
     worker,
