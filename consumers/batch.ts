@@ -20,6 +20,7 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { claimEvents } from './dedupe';
+import { boundToCurrentSpan, inEventSpan } from './event-span';
 import { isPoison, type Delivered } from './messages';
 
 export interface EffectContext {
@@ -65,7 +66,8 @@ export function createBatchHandler({ db, groupId, effect, log }: BatchHandlerOpt
         if (queued) queued.push(...payloads);
         else signals.set(channel, [...payloads]);
       },
-      afterCommit: (fn) => after.push(fn),
+      // bound to the event's span (consumers/event-span.ts): the line names the event's trace
+      afterCommit: (fn) => after.push(boundToCurrentSpan(fn)),
     });
     await db.transaction(async (trx) => {
       const fresh = await claimEvents(trx, groupId, [...new Set(events.map((d) => d.event.event_id))]);
@@ -77,7 +79,7 @@ export function createBatchHandler({ db, groupId, effect, log }: BatchHandlerOpt
           continue;
         }
         try {
-          await effect(ctx, delivered);
+          await inEventSpan(delivered, groupId, () => effect(ctx, delivered));
         } catch (err) {
           throw isPoison(err) ? new PoisonInBatch(err, i) : err;
         }

@@ -4,6 +4,7 @@
  * poison message: it goes to the dead-letter topic instead of blocking its partition. Everything
  * else that fails (database down, broker hiccup) is transient and is retried.
  */
+import type { IHeaders } from 'kafkajs';
 import { INVENTORY_TOPIC, SALE_TOPICS } from '../shared/topics';
 import { inventoryEventSchema, saleEventSchema, type InventoryEvent, type SaleEvent } from '../shared/events';
 
@@ -21,7 +22,8 @@ export interface Origin {
   offset: string;
 }
 
-export type Delivered = ParsedEvent & { origin: Origin };
+/** `headers`: the record's, which carry the trace context of whoever published it (consumers/event-span.ts) */
+export type Delivered = ParsedEvent & { origin: Origin; headers?: IHeaders };
 
 const SALE_TYPE_BY_TOPIC: Record<string, SaleEvent['type']> = {
   [SALE_TOPICS.created]: 'sale.created',

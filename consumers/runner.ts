@@ -167,7 +167,7 @@ export async function startGroupConsumer(options: GroupConsumerOptions): Promise
     for (const message of messages) {
       const origin: Origin = { topic, partition, offset: message.offset };
       try {
-        const delivered: Delivered = { ...parseEvent(topic, message.value), origin };
+        const delivered: Delivered = { ...parseEvent(topic, message.value), origin, headers: message.headers };
         events.push(delivered);
         messageOf.set(delivered, message);
       } catch (err) {
@@ -199,7 +199,7 @@ export async function startGroupConsumer(options: GroupConsumerOptions): Promise
   async function eachBatch({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }: EachBatchPayload): Promise<void> {
     const { topic, partition, messages } = batch;
     // with tracing on, kafkajs's instrumentation made this batch's span; it names its group
-    trace.getActiveSpan()?.setAttribute('messaging.kafka.consumer.group', groupId).updateName(`${topic} process ${groupId}`);
+    trace.getActiveSpan()?.setAttribute('messaging.kafka.consumer.group', groupId).updateName(`${topic} receive ${groupId}`);
     for (let start = 0; start < messages.length; start += batchMaxEvents) {
       // stopping, or a seek/rebalance moved this partition: leave the rest unresolved for whoever reads it next
       if (!isRunning() || isStale()) return;
