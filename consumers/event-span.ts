@@ -6,8 +6,9 @@
  * land in that batch trace, not in the trace of the request that caused the event. With tracing off
  * there is no active span and this only calls `fn`.
  */
-import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Span, type TextMapGetter } from '@opentelemetry/api';
+import { context, propagation, ROOT_CONTEXT, SpanKind, trace, type Span, type TextMapGetter } from '@opentelemetry/api';
 import type { IHeaders } from 'kafkajs';
+import { endingSpan } from '../shared/sale-trace';
 import type { Delivered } from './messages';
 
 /** kafkajs headers are Buffers (or strings, or arrays of either) */
@@ -40,17 +41,7 @@ export function inEventSpan<T>(delivered: Delivered, groupId: string, fn: () => 
       },
     },
     parent,
-    async (span: Span) => {
-      try {
-        return await fn();
-      } catch (err) {
-        span.recordException(err as Error);
-        span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
-        throw err;
-      } finally {
-        span.end();
-      }
-    },
+    (span: Span) => endingSpan(span, fn),
   );
 }
 

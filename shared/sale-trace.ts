@@ -31,16 +31,19 @@ export function inSpanLinkedToSale<T>(name: string, saleId: string, sale: SaleTr
       attributes: { [SALE_TRACE_ATTRIBUTE]: sale.traceId, 'sale.id': saleId },
     },
     context.active(),
-    async (span: Span) => {
-      try {
-        return await fn();
-      } catch (err) {
-        span.recordException(err as Error);
-        span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
-        throw err;
-      } finally {
-        span.end();
-      }
-    },
+    (span: Span) => endingSpan(span, fn),
   );
+}
+
+/** Runs `fn` and ends `span` after it, recording a failure on the span. */
+export async function endingSpan<T>(span: Span, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    span.recordException(err as Error);
+    span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
+    throw err;
+  } finally {
+    span.end();
+  }
 }
