@@ -25,16 +25,15 @@ beforeAll(async () => {
   // a run the schedule started on another task queue (an earlier deployment, or another suite's
   // worker) would wait there forever and, with overlap SKIP, hold back every later run: the
   // worker's start must end it. Made here on purpose: the schedule on an idle queue, running once.
-  await ctx.deps.temporal.schedule
-    .create({
-      scheduleId: RECONCILE_SCHEDULE_ID,
-      spec: { intervals: [{ every: '1 second' }] },
-      action: { type: 'startWorkflow', workflowType: 'reconcileSalesWorkflow', workflowId: RECONCILE_SCHEDULE_ID, taskQueue: `reconcile-idle-${randomUUID()}`, args: [60] },
-    })
-    .catch(async () => {
-      const handle = ctx.deps.temporal.schedule.getHandle(RECONCILE_SCHEDULE_ID);
-      await handle.update((previous) => ({ ...previous, spec: { intervals: [{ every: '1 second' }] }, action: { ...previous.action, taskQueue: `reconcile-idle-${randomUUID()}` } }));
-    });
+  // An earlier file's worker may have left the schedule behind with a run stuck on its own
+  // (now unpolled) queue; with overlap SKIP that run would hold back the idle one too, so the
+  // schedule is made anew (a new schedule does not wait for an old one's runs).
+  await ctx.deps.temporal.schedule.getHandle(RECONCILE_SCHEDULE_ID).delete().catch(() => undefined);
+  await ctx.deps.temporal.schedule.create({
+    scheduleId: RECONCILE_SCHEDULE_ID,
+    spec: { intervals: [{ every: '1 second' }] },
+    action: { type: 'startWorkflow', workflowType: 'reconcileSalesWorkflow', workflowId: RECONCILE_SCHEDULE_ID, taskQueue: `reconcile-idle-${randomUUID()}`, args: [60] },
+  });
   await waitForIdleRun();
   worker = await startWorker();
   const user = await createUser(ctx.db, { role: 'sales' });
