@@ -10,6 +10,9 @@
  *   self time per module and function (bench/lib/cpuprofile.ts).
  * Code versions are compared in interleaved pairs: PROFILE_TREES="before=/path/to/a/checkout,after=."
  * runs the app processes of each tree in turn (same stack, same data), PROFILE_PAIRS times.
+ * A tree may carry settings of its own after a colon, so one checkout is compared with itself under
+ * two configurations: PROFILE_TREES="off=.:OTEL_TRACES_EXPORTER=none,on=.:OTEL_TRACES_EXPORTER=zipkin"
+ * (several settings joined by `;`).
  * Writes .artifacts/bench/profile-<timestamp>.json and .md. Other knobs: PROFILE_SECONDS (20),
  * PROFILE_CLIENTS (32), PROFILE_REUSE_STACK=1, BENCH_KAFKA_JMX_PORT (BENCH_KAFKA_PORT + 2).
  */
@@ -46,8 +49,10 @@ const CPU_PROF = process.env.PROFILE_CPU_PROF === '1';
 const REUSE_STACK = process.env.PROFILE_REUSE_STACK === '1';
 const JMX_PORT = Number(process.env.BENCH_KAFKA_JMX_PORT || Number(process.env.LOCAL_KAFKA_PORT) + 2);
 const TREES = (process.env.PROFILE_TREES || 'current=.').split(',').map((t) => {
-  const [name, dir] = t.split('=');
-  return { name: name!, dir: resolve(repo, dir ?? '.') };
+  const [name, rest = '.'] = t.split(/=(.*)/s);
+  const [dir, settings = ''] = rest.split(/:(.*)/s);
+  const env = Object.fromEntries(settings.split(';').filter(Boolean).map((kv) => kv.split(/=(.*)/s).slice(0, 2)));
+  return { name: name!, dir: resolve(repo, dir ?? '.'), env: env as NodeJS.ProcessEnv };
 });
 const APPS = ['worker', 'consumers', 'api'] as const;
 const say = (m: string) => process.stderr.write(`[profile] ${m}\n`);
@@ -197,6 +202,8 @@ async function main(): Promise<void> {
       api: () => cpuSeconds(apps.pid('api')),
       worker: () => cpuSeconds(apps.pid('worker')),
       consumers: () => cpuSeconds(apps.pid('consumers')),
+      // the trace backend, busy only while a tree runs traced
+      zipkin: () => cpuSeconds(readPid(stateFile('zipkin', 'zipkin.pid'))),
       'profile driver (load)': () => {
         const u = process.cpuUsage();
         return (u.user + u.system) / 1e6;
@@ -215,7 +222,7 @@ async function main(): Promise<void> {
           const dir = join(profDir, tag, name);
           const nodeArgs = CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
           // the worker bundles its workflows at start: minutes on a loaded machine
-          await apps.start(name, { ...spec, script: join(tree.dir, spec.script), nodeArgs, readyTimeoutMs: 300_000 });
+          await apps.start(name, { ...spec, script: join(tree.dir, spec.script), env: tree.env, nodeArgs, readyTimeoutMs: 300_000 });
         }
         await api.waitReady();
         token = await api.login(staff.email, staff.password);

@@ -30,7 +30,8 @@ export function inEventSpan<T>(delivered: Delivered, groupId: string, fn: () => 
     `${topic} process ${groupId}`,
     {
       kind: SpanKind.CONSUMER,
-      links: [{ context: batch.spanContext() }],
+      // the batch's receive span is not recorded (shared/tracing-sampler.ts): no link to nothing
+      links: batch.isRecording() ? [{ context: batch.spanContext() }] : [],
       attributes: {
         'messaging.system': 'kafka',
         'messaging.destination.name': topic,

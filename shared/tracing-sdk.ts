@@ -21,6 +21,7 @@ import {
   OpenTelemetryWorkflowClientInterceptor,
 } from '@temporalio/interceptors-opentelemetry';
 import type { TracingConfig } from './config';
+import { salesSampler } from './tracing-sampler';
 import type { Tracing, TracingWorkerOptions } from './tracing';
 
 function exporter(tracing: TracingConfig): SpanExporter {
@@ -40,12 +41,14 @@ export function startSdk(serviceName: string, tracing: TracingConfig): Tracing {
   const sdk = new NodeSDK({
     resource,
     autoDetectResources: false,
+    sampler: salesSampler(tracing.sampleRatio),
     spanProcessors: [spanProcessor],
     instrumentations: [
       // health probes and metrics scrapes would bury the sales in spans
       new HttpInstrumentation({ ignoreIncomingRequestHook: (req) => /^\/(healthz|readyz|metrics)\b/.test(req.url ?? '') }),
       new ExpressInstrumentation(),
-      new PgInstrumentation(),
+      // a query outside any span (a poller, LISTEN) would be a trace of one span each time
+      new PgInstrumentation({ requireParentSpan: true }),
       new KafkaJsInstrumentation(),
     ],
   });
