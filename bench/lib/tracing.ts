@@ -1,21 +1,27 @@
 /**
  * Tracing on vs off (issue #16): the saga in a closed loop at the peak level, with the three app
- * processes restarted untraced (OTEL_TRACES_EXPORTER=none: no SDK loaded) and traced (=zipkin, into
- * the bench stack's own Zipkin), in interleaved pairs whose order alternates (off→on, on→off), so
- * the slow drift of a long bench and the machine's other work fall on both sides alike. Reported per
- * pair and as medians: the overhead on saga throughput, and CPU ms per lifecycle of the app processes
- * (api + worker + consumers), of Zipkin, and of the whole machine.
+ * processes restarted untraced (OTEL_TRACES_EXPORTER=none: no SDK loaded), traced with every request
+ * recorded (=zipkin into the bench stack's Zipkin, the default ratio 1) and traced with a sample of
+ * requests recorded (OTEL_TRACES_SAMPLER_ARG=BENCH_TRACING_SAMPLE, default 0.1), in interleaved rounds
+ * whose order rotates, so the slow drift of a long bench and the machine's other work fall on every
+ * side alike. Reported per round and as medians: the overhead on saga throughput of each traced
+ * mode, and CPU ms per lifecycle of the app processes (api + worker + consumers), of Zipkin, and of
+ * the whole machine.
  */
 import type { LoadResult } from './loadgen';
 import { closedLoop } from './loadgen';
 import type { TuningBench } from './tuning';
 
-export type TracingMode = 'off' | 'on';
+export type TracingMode = 'off' | 'on' | 'sampled';
+const MODES: TracingMode[] = ['off', 'on', 'sampled'];
 
-export const TRACING_ENV: Record<TracingMode, NodeJS.ProcessEnv> = {
-  off: { OTEL_TRACES_EXPORTER: 'none' },
-  on: { OTEL_TRACES_EXPORTER: 'zipkin' },
-};
+export function tracingEnv(sampleRatio: number): Record<TracingMode, NodeJS.ProcessEnv> {
+  return {
+    off: { OTEL_TRACES_EXPORTER: 'none' },
+    on: { OTEL_TRACES_EXPORTER: 'zipkin', OTEL_TRACES_SAMPLER_ARG: '1' },
+    sampled: { OTEL_TRACES_EXPORTER: 'zipkin', OTEL_TRACES_SAMPLER_ARG: String(sampleRatio) },
+  };
+}
 
 export interface TracingRun {
   mode: TracingMode;
@@ -30,11 +36,13 @@ export interface TracingRun {
 export interface TracingComparison {
   concurrency: number;
   seconds: number;
-  pairs: { off: TracingRun; on: TracingRun }[];
-  /** medians over the pairs; overhead = 1 − on/off throughput, in % */
-  throughputOverheadPct: number;
-  appCpuMsPerLifecycle: { off: number; on: number };
-  machineCpuMsPerLifecycle: { off: number; on: number };
+  /** the share of requests recorded in the `sampled` mode */
+  sampleRatio: number;
+  rounds: Record<TracingMode, TracingRun>[];
+  /** medians over the rounds; overhead = 1 − traced/off throughput, in % */
+  throughputOverheadPct: { on: number; sampled: number };
+  appCpuMsPerLifecycle: Record<TracingMode, number>;
+  machineCpuMsPerLifecycle: Record<TracingMode, number>;
 }
 
 const median = (xs: number[]): number => {
@@ -46,11 +54,12 @@ const r1 = (x: number) => Math.round(x * 10) / 10;
 
 export async function compareTracing(
   bench: TuningBench,
-  options: { clients: number; seconds: number; repeats: number; say: (m: string) => void; loadavg: () => string },
+  options: { clients: number; seconds: number; repeats: number; sampleRatio: number; say: (m: string) => void; loadavg: () => string },
 ): Promise<TracingComparison> {
-  const { clients, seconds, say } = options;
+  const { clients, seconds, say, sampleRatio } = options;
+  const env = tracingEnv(sampleRatio);
   const run = async (mode: TracingMode, label: string): Promise<TracingRun> => {
-    await bench.restartApps(['api', 'worker', 'consumers'], {}, TRACING_ENV[mode]);
+    await bench.restartApps(['api', 'worker', 'consumers'], {}, env[mode]);
     await closedLoop(bench.saga(), 8, 2); // a freshly started process's first requests are slow
     await bench.drain(`before tracing ${label}`);
     const loadAverage = options.loadavg();
@@ -60,42 +69,50 @@ export async function compareTracing(
     say(`tracing ${label} c=${clients}: ${result.throughput}/s, app CPU ${appCpuMs} ms/lifecycle, machine ${cpu['whole machine']} ms, load ${loadAverage}`);
     return { mode, result, appCpuMs, zipkinCpuMs: cpu.zipkin ?? 0, machineCpuMs: cpu['whole machine'] ?? 0, loadAverage };
   };
-  const pairs: TracingComparison['pairs'] = [];
-  for (let i = 1; i <= options.repeats; i++) {
-    const order: TracingMode[] = i % 2 ? ['off', 'on'] : ['on', 'off'];
+  const rounds: TracingComparison['rounds'] = [];
+  for (let i = 0; i < options.repeats; i++) {
+    // the order rotates: off, on, sampled; then on, sampled, off; …
+    const order = MODES.map((_, k) => MODES[(k + i) % MODES.length]!);
     const runs: Partial<Record<TracingMode, TracingRun>> = {};
-    for (const mode of order) runs[mode] = await run(mode, `${mode} (pair ${i})`);
-    pairs.push({ off: runs.off!, on: runs.on! });
+    for (const mode of order) runs[mode] = await run(mode, `${mode} (round ${i + 1})`);
+    rounds.push(runs as Record<TracingMode, TracingRun>);
   }
   // back to the bench's default: untraced
-  await bench.restartApps(['api', 'worker', 'consumers'], {}, TRACING_ENV.off);
+  await bench.restartApps(['api', 'worker', 'consumers'], {}, env.off);
+  const overhead = (mode: TracingMode) => r1(median(rounds.map((r) => (1 - r[mode].result.throughput / r.off.result.throughput) * 100)));
+  const per = (pick: (run: TracingRun) => number) => Object.fromEntries(MODES.map((m) => [m, r1(median(rounds.map((r) => pick(r[m]))))])) as Record<TracingMode, number>;
   return {
     concurrency: clients,
     seconds,
-    pairs,
-    throughputOverheadPct: r1(median(pairs.map((p) => (1 - p.on.result.throughput / p.off.result.throughput) * 100))),
-    appCpuMsPerLifecycle: { off: r1(median(pairs.map((p) => p.off.appCpuMs))), on: r1(median(pairs.map((p) => p.on.appCpuMs))) },
-    machineCpuMsPerLifecycle: { off: r1(median(pairs.map((p) => p.off.machineCpuMs))), on: r1(median(pairs.map((p) => p.on.machineCpuMs))) },
+    sampleRatio,
+    rounds,
+    throughputOverheadPct: { on: overhead('on'), sampled: overhead('sampled') },
+    appCpuMsPerLifecycle: per((run) => run.appCpuMs),
+    machineCpuMsPerLifecycle: per((run) => run.machineCpuMs),
   };
 }
 
 export function tracingMarkdown(t: TracingComparison | undefined): string[] {
   if (!t) return [];
+  const delta = (run: TracingRun, off: TracingRun) => {
+    const d = Math.round((run.result.throughput / off.result.throughput - 1) * 100);
+    return `${d >= 0 ? '+' : ''}${d} %`;
+  };
   const lines = [
-    `**Tracing on vs off** (saga, closed loop at ${t.concurrency} clients, ${t.seconds} s per run; api, worker and consumers restarted with OTEL_TRACES_EXPORTER=none, then =zipkin into the bench stack's Zipkin; ${t.pairs.length} interleaved pair${t.pairs.length > 1 ? 's' : ''}, order alternating)`,
+    `**Tracing on vs off** (saga, closed loop at ${t.concurrency} clients, ${t.seconds} s per run; api, worker and consumers restarted with OTEL_TRACES_EXPORTER=none (off), then =zipkin into the bench stack's Zipkin recording every request (on) or a sample (OTEL_TRACES_SAMPLER_ARG=${t.sampleRatio}); ${t.rounds.length} interleaved round${t.rounds.length > 1 ? 's' : ''}, order rotating)`,
     '',
-    '| pair | off: lifecycles/s | on: lifecycles/s | Δ throughput | app CPU ms / lifecycle (off → on) | Zipkin CPU ms / lifecycle (on) | machine CPU ms / lifecycle (off → on) | load average (off; on) |',
+    '| round | off: lifecycles/s | on: lifecycles/s (Δ) | sampled: lifecycles/s (Δ) | app CPU ms / lifecycle (off / on / sampled) | Zipkin CPU ms / lifecycle (on) | machine CPU ms / lifecycle (off / on / sampled) | load average (off; on; sampled) |',
     '|---|---|---|---|---|---|---|---|',
   ];
-  t.pairs.forEach((p, i) => {
-    const d = Math.round((p.on.result.throughput / p.off.result.throughput - 1) * 100);
+  t.rounds.forEach((r, i) => {
     lines.push(
-      `| ${i + 1} | ${p.off.result.throughput} | ${p.on.result.throughput} | ${d >= 0 ? '+' : ''}${d} % | ${p.off.appCpuMs} → ${p.on.appCpuMs} | ${p.on.zipkinCpuMs} | ${p.off.machineCpuMs} → ${p.on.machineCpuMs} | ${p.off.loadAverage}; ${p.on.loadAverage} |`,
+      `| ${i + 1} | ${r.off.result.throughput} | ${r.on.result.throughput} (${delta(r.on, r.off)}) | ${r.sampled.result.throughput} (${delta(r.sampled, r.off)}) | ${r.off.appCpuMs} / ${r.on.appCpuMs} / ${r.sampled.appCpuMs} | ${r.on.zipkinCpuMs} | ${r.off.machineCpuMs} / ${r.on.machineCpuMs} / ${r.sampled.machineCpuMs} | ${r.off.loadAverage}; ${r.on.loadAverage}; ${r.sampled.loadAverage} |`,
     );
   });
+  const cpu = (c: Record<TracingMode, number>) => `${c.off} / ${c.on} / ${c.sampled} ms`;
   lines.push(
     '',
-    `Median overhead on saga throughput: **${t.throughputOverheadPct} %**; app CPU per lifecycle ${t.appCpuMsPerLifecycle.off} → ${t.appCpuMsPerLifecycle.on} ms, whole machine ${t.machineCpuMsPerLifecycle.off} → ${t.machineCpuMsPerLifecycle.on} ms.`,
+    `Median overhead on saga throughput: **${t.throughputOverheadPct.on} %** with every request traced, **${t.throughputOverheadPct.sampled} %** with ${t.sampleRatio} of them; app CPU per lifecycle (off / on / sampled) ${cpu(t.appCpuMsPerLifecycle)}, whole machine ${cpu(t.machineCpuMsPerLifecycle)}.`,
   );
   return lines;
 }
