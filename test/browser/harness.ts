@@ -100,8 +100,9 @@ export async function startBrowserEnv(options: { consumers?: string[] } = {}): P
 
 /** Logs in through the form, with the keyboard (Enter submits), and waits for the dashboard. */
 /**
- * startBrowserEnv in beforeAll and its close in afterAll, for a file that needs nothing else around
- * them; the fields are read inside tests (before beforeAll has run they throw).
+ * startBrowserEnv in beforeAll and its close in afterAll; a file's own beforeAll, declared after
+ * this call, runs once the environment is up. The fields are read inside hooks and tests (before
+ * the environment started they throw).
  */
 export function useBrowserEnv(options: { consumers?: string[] } = {}): BrowserEnv {
   let env: BrowserEnv | undefined;
