@@ -27,6 +27,14 @@ async function soldOutProduct(): Promise<{ id: string; name: string }> {
   return product;
 }
 
+/** a sold-out product and a customer (of the locale) who follows it */
+async function followedSoldOutProduct(locale: 'es' | 'en'): Promise<{ product: { id: string; name: string }; follower: Person }> {
+  const product = await soldOutProduct();
+  const follower = await customer(locale);
+  await follow(follower, product.id);
+  return { product, follower };
+}
+
 /** the email delivery of the recipient's notification about the product reaching `status` */
 async function deliveryFor(person: Person, productId: string, status: string): Promise<DeliveryRow | undefined> {
   return suite.ctx.db('deliveries as d')
@@ -89,9 +97,7 @@ test('back in stock: a Spanish follower gets one email in Spanish, an English on
 }, 90_000);
 
 test('a back-in-stock email is dropped when the product is out of stock again by the time it is sent', async () => {
-  const product = await soldOutProduct();
-  const follower = await customer('es');
-  await follow(follower, product.id);
+  const { product, follower } = await followedSoldOutProduct('es');
 
   await changeStock(product.id, { kind: 'restock', quantity: 1 });
   // the worker is held: the delivery waits queued while the product sells out again
@@ -107,9 +113,7 @@ test('a back-in-stock email is dropped when the product is out of stock again by
 }, 90_000);
 
 test('through an SMTP outage the delivery waits with its error and is delivered once when the server is back', async () => {
-  const product = await soldOutProduct();
-  const follower = await customer('en');
-  await follow(follower, product.id);
+  const { product, follower } = await followedSoldOutProduct('en');
 
   await stopMailServer();
   try {
@@ -134,9 +138,7 @@ test('through an SMTP outage the delivery waits with its error and is delivered 
 }, 120_000);
 
 test("the mail's one-click unsubscribe link stops that product's email; the inbox still gets the news", async () => {
-  const product = await soldOutProduct();
-  const follower = await customer('es');
-  await follow(follower, product.id);
+  const { product, follower } = await followedSoldOutProduct('es');
   await changeStock(product.id, { kind: 'restock', quantity: 2 });
   await deliverUntil(follower, product.id, 'in_stock', 'sent', 30_000);
   const mail = await waitForMessage(follower.user.email);
@@ -185,9 +187,7 @@ async function drain(): Promise<void> {
 test('a worker that dies after the server accepted a mail but before marking it sent: the mail goes again (same Message-ID), none is lost', async () => {
   // worker A's one batch must hold this test's delivery, not older ones
   await drain();
-  const product = await soldOutProduct();
-  const follower = await customer('en');
-  await follow(follower, product.id);
+  const { product, follower } = await followedSoldOutProduct('en');
   await changeStock(product.id, { kind: 'restock', quantity: 1 });
   await eventually(() => deliveryFor(follower, product.id, 'in_stock'), 30_000, 'the queued delivery');
 
