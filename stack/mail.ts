@@ -12,7 +12,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from
 import { join } from 'node:path';
 import { getConfig } from '../shared/config';
 import { cacheDir, repoRoot, stateFile } from './paths';
-import { assertPortFree, readPid, run, say, startDaemon, stopDaemon, waitForPort } from './proc';
+import { readPid, run, say, startServerDaemon, stopDaemon } from './proc';
 
 const INFRA = join(repoRoot, 'infra', 'maildev');
 
@@ -65,13 +65,16 @@ export async function startMailServer(): Promise<void> {
   if (mailServerRunning()) return;
   const { mail } = getConfig();
   const f = files();
-  await assertPortFree(mail.localSmtpPort, 'the mail server (SMTP)', 'LOCAL_SMTP_PORT, or SMTP_URL to use another server');
-  await assertPortFree(mail.localUiPort, 'the mail server (web UI)', 'LOCAL_SMTP_UI_PORT');
-  mkdirSync(f.messages, { recursive: true });
-  say(`starting MailDev: SMTP on 127.0.0.1:${mail.localSmtpPort}, web UI ${mail.uiUrl}/`);
-  const pid = startDaemon(process.execPath, mailServerArgs(script), { logFile: f.log, pidFile: f.pid });
-  await waitForPort(mail.localSmtpPort, 'MailDev (SMTP)', { timeoutMs: 60_000, logFile: f.log, pid });
-  await waitForPort(mail.localUiPort, 'MailDev (web UI)', { timeoutMs: 60_000, logFile: f.log, pid });
+  await startServerDaemon(process.execPath, mailServerArgs(script), {
+    dir: f.messages,
+    logFile: f.log,
+    pidFile: f.pid,
+    announce: `starting MailDev: SMTP on 127.0.0.1:${mail.localSmtpPort}, web UI ${mail.uiUrl}/`,
+    ports: [
+      { port: mail.localSmtpPort, what: 'MailDev (SMTP)', timeoutMs: 60_000, mustBeFree: { what: 'the mail server (SMTP)', setting: 'LOCAL_SMTP_PORT, or SMTP_URL to use another server' } },
+      { port: mail.localUiPort, what: 'MailDev (web UI)', timeoutMs: 60_000, mustBeFree: { what: 'the mail server (web UI)', setting: 'LOCAL_SMTP_UI_PORT' } },
+    ],
+  });
 }
 
 export async function stopMailServer(): Promise<boolean> {

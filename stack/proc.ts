@@ -121,3 +121,30 @@ export async function assertPortFree(port: number, what: string, setting: string
     throw new Error(`port 127.0.0.1:${port} for ${what} is already in use by another process; stop it, or set ${setting}`);
   }
 }
+
+/** A port a server started by startServerDaemon listens on once it is ready. */
+export interface ServerPort {
+  port: number;
+  /** what waitForPort names when nothing listens in time */
+  what: string;
+  timeoutMs: number;
+  /** checked free before the start (assertPortFree's what and setting); unset: not checked */
+  mustBeFree?: { what: string; setting: string };
+}
+
+/**
+ * The start of a local server that runs as a daemon with a pid file: its ports checked free, its
+ * state directory made, the announcement, the start, then every port listening (or the log's tail).
+ */
+export async function startServerDaemon(
+  cmd: string,
+  args: string[],
+  opts: { dir: string; logFile: string; pidFile: string; announce: string; ports: ServerPort[] },
+): Promise<number> {
+  for (const p of opts.ports) if (p.mustBeFree) await assertPortFree(p.port, p.mustBeFree.what, p.mustBeFree.setting);
+  mkdirSync(opts.dir, { recursive: true });
+  say(opts.announce);
+  const pid = startDaemon(cmd, args, { logFile: opts.logFile, pidFile: opts.pidFile });
+  for (const p of opts.ports) await waitForPort(p.port, p.what, { timeoutMs: p.timeoutMs, logFile: opts.logFile, pid });
+  return pid;
+}

@@ -4,12 +4,12 @@
  * `go install` rejects). SQLite file in .state/ so sagas survive a restart, WAL journal, and the
  * search attributes the saga sets registered at start.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { getConfig } from '../shared/config';
 import { SEARCH_ATTRIBUTE_TYPES } from '../shared/search-attributes';
 import { cacheDir, stateFile } from './paths';
-import { assertPortFree, commandExists, readPid, run, say, startDaemon, stopDaemon, waitForPort } from './proc';
+import { commandExists, readPid, run, say, startServerDaemon, stopDaemon } from './proc';
 
 export const TEMPORAL_CLI_VERSION = 'v1.5.1';
 
@@ -64,12 +64,16 @@ export async function startTemporal(): Promise<void> {
   const bin = temporalBinary();
   if (temporalRunning()) return;
   const f = files();
-  await assertPortFree(grpcPort(), 'Temporal', 'TEMPORAL_ADDRESS to use a running server');
-  mkdirSync(f.dir, { recursive: true });
-  say(`starting the Temporal dev server on 127.0.0.1:${grpcPort()} (Web UI on ${getConfig().temporal.uiPort})`);
-  const pid = startDaemon(bin, devServerArgs(), { logFile: f.log, pidFile: f.pid });
-  await waitForPort(grpcPort(), 'Temporal', { timeoutMs: 60_000, logFile: f.log, pid });
-  await waitForPort(getConfig().temporal.uiPort, 'Temporal Web UI', { timeoutMs: 30_000, logFile: f.log, pid });
+  await startServerDaemon(bin, devServerArgs(), {
+    dir: f.dir,
+    logFile: f.log,
+    pidFile: f.pid,
+    announce: `starting the Temporal dev server on 127.0.0.1:${grpcPort()} (Web UI on ${getConfig().temporal.uiPort})`,
+    ports: [
+      { port: grpcPort(), what: 'Temporal', timeoutMs: 60_000, mustBeFree: { what: 'Temporal', setting: 'TEMPORAL_ADDRESS to use a running server' } },
+      { port: getConfig().temporal.uiPort, what: 'Temporal Web UI', timeoutMs: 30_000 },
+    ],
+  });
 }
 
 export async function stopTemporal(): Promise<boolean> {

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { getConfig } from '../shared/config';
 import { cacheDir, stateFile } from './paths';
-import { assertPortFree, commandExists, readPid, run, say, startDaemon, stopDaemon, waitForPort } from './proc';
+import { commandExists, readPid, run, say, startServerDaemon, stopDaemon } from './proc';
 
 export const ZIPKIN_VERSION = '3.5.1';
 
@@ -64,11 +64,20 @@ export async function startZipkin(): Promise<void> {
   if (zipkinRunning()) return;
   const { tracing } = getConfig();
   const f = files();
-  await assertPortFree(tracing.localZipkinPort, 'the trace backend (Zipkin)', 'LOCAL_ZIPKIN_PORT, or OTEL_EXPORTER_ZIPKIN_ENDPOINT to use another Zipkin');
-  mkdirSync(f.dir, { recursive: true });
-  say(`starting Zipkin: UI ${tracing.uiUrl}, API http://127.0.0.1:${tracing.localZipkinPort}/api/v2/`);
-  const pid = startDaemon('java', zipkinServerArgs(jar), { logFile: f.log, pidFile: f.pid });
-  await waitForPort(tracing.localZipkinPort, 'Zipkin', { timeoutMs: 120_000, logFile: f.log, pid });
+  await startServerDaemon('java', zipkinServerArgs(jar), {
+    dir: f.dir,
+    logFile: f.log,
+    pidFile: f.pid,
+    announce: `starting Zipkin: UI ${tracing.uiUrl}, API http://127.0.0.1:${tracing.localZipkinPort}/api/v2/`,
+    ports: [
+      {
+        port: tracing.localZipkinPort,
+        what: 'Zipkin',
+        timeoutMs: 120_000,
+        mustBeFree: { what: 'the trace backend (Zipkin)', setting: 'LOCAL_ZIPKIN_PORT, or OTEL_EXPORTER_ZIPKIN_ENDPOINT to use another Zipkin' },
+      },
+    ],
+  });
 }
 
 export async function stopZipkin(): Promise<boolean> {

@@ -5,6 +5,7 @@
 import type { Knex } from 'knex';
 import type { MailLocale } from '../../delivery/mailer';
 import { inAppText } from '../../delivery/templates/in-app';
+import type { NotificationView } from '../../shared/api-views';
 import { AppError } from '../../shared/errors';
 
 export interface NotificationRow {
@@ -24,19 +25,7 @@ export interface NotificationRow {
   read_at: Date | null;
 }
 
-export interface NotificationView {
-  id: number;
-  audience: string;
-  kind: 'inventory' | 'sale';
-  productId: string | null;
-  saleId: string | null;
-  status: string;
-  title: string;
-  body: string;
-  eventId: string;
-  createdAt: string;
-  readAt: string | null;
-}
+export type { NotificationView };
 
 /** `locale`: the recipient's; without it, the text stored with the row */
 export function notificationView(row: NotificationRow, locale?: MailLocale): NotificationView {

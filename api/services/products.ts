@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
+import type { ProductView } from '../../shared/api-views';
 import { AppError } from '../../shared/errors';
 import type { StockStatus } from '../../shared/events';
 
@@ -21,18 +22,7 @@ export interface ProductRow {
   version: string | number;
 }
 
-export interface ProductView {
-  id: string;
-  sku: string;
-  name: string;
-  price: number;
-  onHand: number;
-  reserved: number;
-  available: number;
-  status: StockStatus;
-  lowStockThreshold: number;
-  version: number;
-}
+export type { ProductView };
 
 export function productView(row: ProductRow): ProductView {
   return {

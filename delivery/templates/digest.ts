@@ -4,7 +4,7 @@
  */
 import type { DigestItem } from '../digests';
 import type { MailLocale } from '../mailer';
-import { escapeHtml, type RenderedEmail } from './render';
+import { escapeHtml, layoutEmail, type RenderedEmail } from './layout';
 import { STRINGS, statusLabel } from './strings';
 
 export interface DigestInput {
@@ -54,28 +54,16 @@ function line(input: DigestInput, item: DigestItem): Line {
 
 export function renderDigest(input: DigestInput): RenderedEmail {
   const w = WORDS[input.locale];
-  const t = STRINGS[input.locale];
   const subject = w.subject(input.cadence, input.items.length);
   const lines = input.items.map((item) => line(input, item));
-  const text = [
-    w.lead(input.cadence),
-    '',
-    ...lines.map((l) => `- ${l.text}${l.url ? `\n  ${l.url}` : ''}`),
-    '',
-    '--',
-    t.footer,
-    `${t.unsubscribe}: ${input.unsubscribeUrl}`,
-    '',
-  ].join('\n');
-  const html = `<!doctype html>
-<html lang="${input.locale}"><head><meta charset="utf-8"><title>${escapeHtml(subject)}</title></head>
-<body style="font-family:sans-serif;line-height:1.5">
-<p>${escapeHtml(w.lead(input.cadence))}</p>
+  return layoutEmail({
+    locale: input.locale,
+    subject,
+    text: [w.lead(input.cadence), '', ...lines.map((l) => `- ${l.text}${l.url ? `\n  ${l.url}` : ''}`)],
+    html: `<p>${escapeHtml(w.lead(input.cadence))}</p>
 <ul>
 ${lines.map((l) => `<li>${l.url ? `<a href="${escapeHtml(l.url)}">${escapeHtml(l.text)}</a>` : escapeHtml(l.text)}</li>`).join('\n')}
-</ul>
-<hr><p style="font-size:small;color:#666">${escapeHtml(t.footer)}<br><a href="${escapeHtml(input.unsubscribeUrl)}">${escapeHtml(t.unsubscribe)}</a></p>
-</body></html>
-`;
-  return { subject, html, text };
+</ul>`,
+    unsubscribeUrl: input.unsubscribeUrl,
+  });
 }

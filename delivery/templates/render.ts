@@ -4,6 +4,7 @@
  */
 import type { MailLocale } from '../mailer';
 import type { Template } from '../preferences';
+import { escapeHtml, layoutEmail, type RenderedEmail } from './layout';
 import { STRINGS, statusLabel } from './strings';
 
 export interface EmailInput {
@@ -21,14 +22,7 @@ export interface EmailInput {
   unsubscribeUrl: string;
 }
 
-export interface RenderedEmail {
-  subject: string;
-  html: string;
-  text: string;
-}
-
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-export const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
+export { escapeHtml, type RenderedEmail } from './layout';
 
 export function renderEmail(input: EmailInput): RenderedEmail {
   const t = STRINGS[input.locale];
@@ -41,24 +35,12 @@ export function renderEmail(input: EmailInput): RenderedEmail {
     input.details,
   ].filter((l): l is string => Boolean(l));
 
-  const text = [
-    ...lines,
-    '',
-    ...(input.productUrl ? [`${t.viewProduct}: ${input.productUrl}`] : []),
-    '',
-    '--',
-    t.footer,
-    `${t.unsubscribe}: ${input.unsubscribeUrl}`,
-    '',
-  ].join('\n');
-
-  const html = `<!doctype html>
-<html lang="${input.locale}"><head><meta charset="utf-8"><title>${escapeHtml(subject)}</title></head>
-<body style="font-family:sans-serif;line-height:1.5">
-${lines.map((l) => `<p>${escapeHtml(l)}</p>`).join('\n')}
-${input.productUrl ? `<p><a href="${escapeHtml(input.productUrl)}">${escapeHtml(t.viewProduct)}</a></p>` : ''}
-<hr><p style="font-size:small;color:#666">${escapeHtml(t.footer)}<br><a href="${escapeHtml(input.unsubscribeUrl)}">${escapeHtml(t.unsubscribe)}</a></p>
-</body></html>
-`;
-  return { subject, html, text };
+  return layoutEmail({
+    locale: input.locale,
+    subject,
+    text: [...lines, '', ...(input.productUrl ? [`${t.viewProduct}: ${input.productUrl}`] : [])],
+    html: `${lines.map((l) => `<p>${escapeHtml(l)}</p>`).join('\n')}
+${input.productUrl ? `<p><a href="${escapeHtml(input.productUrl)}">${escapeHtml(t.viewProduct)}</a></p>` : ''}`,
+    unsubscribeUrl: input.unsubscribeUrl,
+  });
 }

@@ -5,17 +5,9 @@
  */
 import { createProduct } from '../helpers/catalog';
 import { bearer, createUser, tokenFor } from '../helpers/users';
-import { logIn, screenshot, startBrowserEnv, unexpectedProblems, type BrowserEnv } from './harness';
+import { logIn, screenshot, unexpectedProblems, useBrowserEnv } from './harness';
 
-let env: BrowserEnv;
-
-beforeAll(async () => {
-  env = await startBrowserEnv({ consumers: ['notify-customers'] });
-}, 120_000);
-
-afterAll(async () => {
-  await env?.close();
-});
+const env = useBrowserEnv({ consumers: ['notify-customers'] });
 
 test('a followed product going out of stock reaches the feed within 2 s and changes on screen', async () => {
   const customer = await createUser(env.db, { role: 'customer', locale: 'en' });

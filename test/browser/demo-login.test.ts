@@ -10,18 +10,13 @@ process.env.SEED_DEMO_DATA = 'true';
 import request from 'supertest';
 import { getConfig } from '../../shared/config';
 import { DEMO_USERS, seedDemoData } from '../../shared/demo-data';
-import { screenshot, startBrowserEnv, unexpectedProblems, type BrowserEnv } from './harness';
+import { screenshot, unexpectedProblems, useBrowserEnv } from './harness';
 
-let env: BrowserEnv;
+const env = useBrowserEnv();
 
 beforeAll(async () => {
-  env = await startBrowserEnv();
   await seedDemoData(env.db, getConfig().demo.password);
 }, 120_000);
-
-afterAll(async () => {
-  await env?.close();
-});
 
 test('GET /ui-config: the Temporal UI and, with demo data, the demo users and the default password', async () => {
   const res = await request(env.ctx.app).get('/ui-config');

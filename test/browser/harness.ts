@@ -99,6 +99,41 @@ export async function startBrowserEnv(options: { consumers?: string[] } = {}): P
 }
 
 /** Logs in through the form, with the keyboard (Enter submits), and waits for the dashboard. */
+/**
+ * startBrowserEnv in beforeAll and its close in afterAll; a file's own beforeAll, declared after
+ * this call, runs once the environment is up. The fields are read inside hooks and tests (before
+ * the environment started they throw).
+ */
+export function useBrowserEnv(options: { consumers?: string[] } = {}): BrowserEnv {
+  let env: BrowserEnv | undefined;
+  beforeAll(async () => {
+    env = await startBrowserEnv(options);
+  }, 120_000);
+  afterAll(async () => {
+    await env?.close();
+  });
+  const started = (): BrowserEnv => {
+    if (!env) throw new Error('the browser environment starts in beforeAll');
+    return env;
+  };
+  return {
+    get ctx() {
+      return started().ctx;
+    },
+    get db() {
+      return started().db;
+    },
+    get url() {
+      return started().url;
+    },
+    get browser() {
+      return started().browser;
+    },
+    newPage: (pageOptions) => started().newPage(pageOptions),
+    close: () => started().close(),
+  };
+}
+
 export async function logIn(page: Page, user: TestUser): Promise<void> {
   await page.getByLabel('Email').fill(user.email);
   await page.getByLabel('Password').fill(user.password);

@@ -6,17 +6,9 @@
  */
 import { signToken } from '../../api/auth/tokens';
 import { createUser } from '../helpers/users';
-import { startBrowserEnv, unexpectedProblems, type BrowserEnv } from './harness';
+import { unexpectedProblems, useBrowserEnv } from './harness';
 
-let env: BrowserEnv;
-
-beforeAll(async () => {
-  env = await startBrowserEnv();
-}, 120_000);
-
-afterAll(async () => {
-  await env?.close();
-});
+const env = useBrowserEnv();
 
 test('streams open with tickets; when the token expires they end, the page reconnects and, refused, logs out saying why', async () => {
   const customer = await createUser(env.db, { role: 'customer', locale: 'en' });

@@ -7,17 +7,9 @@
 import { createProduct } from '../helpers/catalog';
 import { eventually } from '../helpers/events';
 import { createUser } from '../helpers/users';
-import { logIn, startBrowserEnv, unexpectedProblems, type BrowserEnv } from './harness';
+import { logIn, unexpectedProblems, useBrowserEnv } from './harness';
 
-let env: BrowserEnv;
-
-beforeAll(async () => {
-  env = await startBrowserEnv();
-}, 120_000);
-
-afterAll(async () => {
-  await env?.close();
-});
+const env = useBrowserEnv();
 
 test('a reservation whose first answer is lost is retried with the same Idempotency-Key: one sale, and the page shows it', async () => {
   const customer = await createUser(env.db, { role: 'customer', locale: 'en' });

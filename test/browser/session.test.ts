@@ -9,19 +9,14 @@ process.env.JWT_TTL_SECONDS = '8';
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { createUser, type TestUser } from '../helpers/users';
-import { logIn, screenshot, startBrowserEnv, unexpectedProblems, type BrowserEnv } from './harness';
+import { logIn, screenshot, unexpectedProblems, useBrowserEnv } from './harness';
 
-let env: BrowserEnv;
+const env = useBrowserEnv();
 let user: TestUser;
 
 beforeAll(async () => {
-  env = await startBrowserEnv();
   user = await createUser(env.db, { role: 'sales', locale: 'en', name: 'Shift Worker' });
 }, 120_000);
-
-afterAll(async () => {
-  await env?.close();
-});
 
 /** Polls the API with the token until it answers "token expired" (the marker that time has passed). */
 async function untilFirstTokenExpired(token: string): Promise<void> {

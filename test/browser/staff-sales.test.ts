@@ -8,23 +8,18 @@ import { signToken } from '../../api/auth/tokens';
 import { getConfig } from '../../shared/config';
 import { createProduct } from '../helpers/catalog';
 import { bearer, createUser, tokenFor, type TestUser } from '../helpers/users';
-import { logIn, screenshot, startBrowserEnv, unexpectedProblems, type BrowserEnv } from './harness';
+import { logIn, screenshot, unexpectedProblems, useBrowserEnv } from './harness';
 
-let env: BrowserEnv;
+const env = useBrowserEnv();
 let staff: TestUser;
 let customer: TestUser;
 let customerToken: string;
 
 beforeAll(async () => {
-  env = await startBrowserEnv();
   staff = await createUser(env.db, { role: 'sales', locale: 'en' });
   customer = await createUser(env.db, { role: 'customer', locale: 'en' });
   customerToken = await tokenFor(env.ctx.app, customer.email, customer.password);
 }, 120_000);
-
-afterAll(async () => {
-  await env?.close();
-});
 
 interface SaleBody {
   id: string;

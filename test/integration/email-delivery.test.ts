@@ -4,102 +4,53 @@
  * them over SMTP to the stack's local mail server, and the test reads the mail back from it.
  * The worker is driven batch by batch (runOnce), so a test can hold it while the world changes.
  */
-import { randomUUID } from 'node:crypto';
 import request from 'supertest';
-import { startConsumers, type RunningConsumers } from '../../consumers';
 import { createMailer, type Mailer } from '../../delivery/mailer';
-import { createDeliveryWorker, deliveryMessageId, type DeliveryWorker } from '../../delivery/worker';
+import { createDeliveryWorker, deliveryMessageId } from '../../delivery/worker';
 import { startMailServer, stopMailServer } from '../../stack/mail';
 import { getConfig } from '../../shared/config';
-import { createTestContext, type TestContext } from '../helpers/context';
+import { useEmailSuite, type DeliveryRow, type Person } from '../helpers/email-suite';
 import { eventually, unique } from '../helpers/events';
-import { captureLogs } from '../helpers/logs';
 import { headerOf, listMessages, rawSource, waitForMessage } from '../helpers/mailbox';
-import { bearer, createUser, tokenFor, type TestUser } from '../helpers/users';
-import { startTestWorker, type TestWorker } from '../helpers/worker';
+import { bearer, createUser, tokenFor } from '../helpers/users';
 
-let ctx: TestContext;
-let worker: TestWorker;
-let consumers: RunningConsumers;
-let delivery: DeliveryWorker;
-let adminToken: string;
-const logs = captureLogs();
-const suffix = `mail-${unique()}`;
+// quick retries, so the outage test sees the second attempt within seconds
+const suite = useEmailSuite({ consumers: { groupSuffix: `mail-${unique()}` }, delivery: { backoffBaseMs: 200, backoffMaxMs: 1000 }, productPrefix: 'mail' });
+const { follow, changeStock } = suite;
 
-interface Person {
-  user: TestUser;
-  token: string;
-}
-
-beforeAll(async () => {
-  ctx = await createTestContext();
-  worker = await startTestWorker(ctx);
-  consumers = await startConsumers({ groupSuffix: suffix, startFromNow: true, logger: logs.logger });
-  // quick retries, so the outage test sees the second attempt within seconds
-  delivery = createDeliveryWorker({ db: ctx.db, log: logs.logger, settings: { backoffBaseMs: 200, backoffMaxMs: 1000 } });
-  const admin = await createUser(ctx.db, { role: 'admin' });
-  adminToken = await tokenFor(ctx.app, admin.email, admin.password);
-}, 120_000);
-
-afterAll(async () => {
-  await delivery?.stop();
-  await consumers?.stop();
-  await worker?.stop();
-  await ctx.close();
-});
-
-async function customer(locale: 'es' | 'en'): Promise<Person> {
-  const user = await createUser(ctx.db, { role: 'customer' });
-  await ctx.db('users').where({ id: user.id }).update({ locale });
-  return { user, token: await tokenFor(ctx.app, user.email, user.password) };
-}
+const customer = (locale: 'es' | 'en'): Promise<Person> => suite.person('customer', locale);
 
 /** a product with no stock (out_of_stock), named so its emails are recognisable */
 async function soldOutProduct(): Promise<{ id: string; name: string }> {
-  const id = `mail-${randomUUID()}`;
-  const name = `Lámpara <b>${id.slice(-6)}</b>`;
-  const res = await request(ctx.app).post('/products').set(bearer(adminToken)).send({ id, sku: `SKU-${id}`, name, price: 1500, stock: 0, lowStockThreshold: 0 });
-  expect(res.status).toBe(201);
-  expect(res.body.status).toBe('out_of_stock');
-  return { id, name };
+  const product = await suite.product(0, 0, (tag) => `Lámpara <b>${tag}</b>`);
+  expect(product.status).toBe('out_of_stock');
+  return product;
 }
 
-async function follow(person: Person, productId: string): Promise<void> {
-  await request(ctx.app).post(`/products/${productId}/follow`).set(bearer(person.token)).expect(201);
-}
-
-async function changeStock(productId: string, body: Record<string, unknown>): Promise<void> {
-  const res = await request(ctx.app).patch(`/products/${productId}/stock`).set(bearer(adminToken)).send(body);
-  expect(res.status).toBe(200);
-}
-
-interface DeliveryRow {
-  id: string;
-  notification_id: string;
-  status: string;
-  attempts: number;
-  last_error: string | null;
-  message_id: string | null;
-  template: string;
-  next_attempt_at: Date;
+/** a sold-out product and a customer (of the locale) who follows it */
+async function followedSoldOutProduct(locale: 'es' | 'en'): Promise<{ product: { id: string; name: string }; follower: Person }> {
+  const product = await soldOutProduct();
+  const follower = await customer(locale);
+  await follow(follower, product.id);
+  return { product, follower };
 }
 
 /** the email delivery of the recipient's notification about the product reaching `status` */
 async function deliveryFor(person: Person, productId: string, status: string): Promise<DeliveryRow | undefined> {
-  return ctx.db('deliveries as d')
+  return suite.ctx.db('deliveries as d')
     .join('notifications as n', 'n.id', 'd.notification_id')
     .where({ 'n.recipient_id': person.user.id, 'n.product_id': productId, 'n.status': status, 'd.channel': 'email' })
     .first('d.*');
 }
 
 async function inboxRow(person: Person, productId: string, status: string): Promise<{ id: string } | undefined> {
-  return ctx.db('notifications').where({ recipient_id: person.user.id, product_id: productId, status }).first('id');
+  return suite.ctx.db('notifications').where({ recipient_id: person.user.id, product_id: productId, status }).first('id');
 }
 
 /** runs worker batches until the delivery reaches the status */
 async function deliverUntil(person: Person, productId: string, status: string, wanted: string, timeoutMs = 15_000): Promise<DeliveryRow> {
   return eventually(async () => {
-    await delivery.runOnce();
+    await suite.delivery.runOnce();
     const row = await deliveryFor(person, productId, status);
     return row?.status === wanted ? row : undefined;
   }, timeoutMs, `delivery for ${person.user.email} ${wanted}`);
@@ -110,13 +61,13 @@ test('back in stock: a Spanish follower gets one email in Spanish, an English on
   const es = await customer('es');
   const en = await customer('en');
   const quiet = await customer('es');
-  await ctx.db('notification_preferences').insert({ user_id: quiet.user.id, category: 'followed_stock', channel: 'email', cadence: 'off' });
+  await suite.ctx.db('notification_preferences').insert({ user_id: quiet.user.id, category: 'followed_stock', channel: 'email', cadence: 'off' });
   for (const p of [es, en, quiet]) await follow(p, product.id);
 
   await changeStock(product.id, { kind: 'restock', quantity: 7 });
 
   const sent = await deliverUntil(es, product.id, 'in_stock', 'sent', 30_000);
-  expect(sent).toMatchObject({ template: 'back_in_stock', attempts: 1, last_error: null, message_id: deliveryMessageId(sent.notification_id) });
+  expect(sent).toMatchObject({ template: 'back_in_stock', attempts: 1, last_error: null, message_id: deliveryMessageId(sent.notification_id!) });
   const mail = await waitForMessage(es.user.email);
   expect(mail.subject).toBe(`${product.name} vuelve a estar disponible`);
   expect(mail.text).toContain('en stock');
@@ -146,9 +97,7 @@ test('back in stock: a Spanish follower gets one email in Spanish, an English on
 }, 90_000);
 
 test('a back-in-stock email is dropped when the product is out of stock again by the time it is sent', async () => {
-  const product = await soldOutProduct();
-  const follower = await customer('es');
-  await follow(follower, product.id);
+  const { product, follower } = await followedSoldOutProduct('es');
 
   await changeStock(product.id, { kind: 'restock', quantity: 1 });
   // the worker is held: the delivery waits queued while the product sells out again
@@ -164,16 +113,14 @@ test('a back-in-stock email is dropped when the product is out of stock again by
 }, 90_000);
 
 test('through an SMTP outage the delivery waits with its error and is delivered once when the server is back', async () => {
-  const product = await soldOutProduct();
-  const follower = await customer('en');
-  await follow(follower, product.id);
+  const { product, follower } = await followedSoldOutProduct('en');
 
   await stopMailServer();
   try {
     await changeStock(product.id, { kind: 'restock', quantity: 3 });
     await eventually(() => deliveryFor(follower, product.id, 'in_stock'), 30_000, 'the queued delivery');
     const waiting = await eventually(async () => {
-      await delivery.runOnce();
+      await suite.delivery.runOnce();
       const row = await deliveryFor(follower, product.id, 'in_stock');
       return row && row.attempts >= 1 && row.last_error ? row : undefined;
     }, 15_000, 'a failed attempt');
@@ -191,9 +138,7 @@ test('through an SMTP outage the delivery waits with its error and is delivered 
 }, 120_000);
 
 test("the mail's one-click unsubscribe link stops that product's email; the inbox still gets the news", async () => {
-  const product = await soldOutProduct();
-  const follower = await customer('es');
-  await follow(follower, product.id);
+  const { product, follower } = await followedSoldOutProduct('es');
   await changeStock(product.id, { kind: 'restock', quantity: 2 });
   await deliverUntil(follower, product.id, 'in_stock', 'sent', 30_000);
   const mail = await waitForMessage(follower.user.email);
@@ -201,31 +146,31 @@ test("the mail's one-click unsubscribe link stops that product's email; the inbo
   expect(link).toBeDefined();
   const url = new URL(link!);
   // what a mail provider does with List-Unsubscribe-Post (RFC 8058)
-  await request(ctx.app).post(`${url.pathname}${url.search}`).type('form').send('List-Unsubscribe=One-Click').expect(200);
+  await request(suite.ctx.app).post(`${url.pathname}${url.search}`).type('form').send('List-Unsubscribe=One-Click').expect(200);
 
   await changeStock(product.id, { kind: 'adjust', quantity: -2, reason: 'sold at the counter' });
   await changeStock(product.id, { kind: 'restock', quantity: 4 });
   const rows = await eventually(async () => {
-    const found = await ctx.db('notifications').where({ recipient_id: follower.user.id, product_id: product.id, status: 'in_stock' }).orderBy('id').select('id');
+    const found = await suite.ctx.db('notifications').where({ recipient_id: follower.user.id, product_id: product.id, status: 'in_stock' }).orderBy('id').select('id');
     return found.length === 2 ? found : undefined;
   }, 30_000, 'the second back-in-stock inbox row');
   // written in the same statement as its delivery would be
-  expect(await ctx.db('deliveries').where({ notification_id: rows[1]!.id })).toEqual([]);
+  expect(await suite.ctx.db('deliveries').where({ notification_id: rows[1]!.id })).toEqual([]);
 }, 90_000);
 
 test("a customer's own purchase is emailed in their language", async () => {
   const product = await soldOutProduct();
   await changeStock(product.id, { kind: 'restock', quantity: 5 });
   const buyer = await customer('en');
-  const seller = await createUser(ctx.db, { role: 'sales' });
-  const sale = await request(ctx.app)
+  const seller = await createUser(suite.ctx.db, { role: 'sales' });
+  const sale = await request(suite.ctx.app)
     .post('/sales')
-    .set(bearer(await tokenFor(ctx.app, seller.email, seller.password)))
+    .set(bearer(await tokenFor(suite.ctx.app, seller.email, seller.password)))
     .send({ customerName: 'Buyer', customerEmail: buyer.user.email, items: [{ productId: product.id, quantity: 1 }], discount: 0 });
   expect(sale.status).toBe(201);
   const sent = await eventually(async () => {
-    await delivery.runOnce();
-    const row = await ctx.db('deliveries as d').join('notifications as n', 'n.id', 'd.notification_id').where({ 'n.recipient_id': buyer.user.id, 'n.sale_id': sale.body.id }).first('d.*');
+    await suite.delivery.runOnce();
+    const row = await suite.ctx.db('deliveries as d').join('notifications as n', 'n.id', 'd.notification_id').where({ 'n.recipient_id': buyer.user.id, 'n.sale_id': sale.body.id }).first('d.*');
     return row?.status === 'sent' ? row : undefined;
   }, 30_000, 'the purchase email sent');
   expect(sent.template).toBe('sale_reserved');
@@ -236,15 +181,13 @@ test("a customer's own purchase is emailed in their language", async () => {
 
 /** sends every due delivery (other test files leave some queued: no worker runs there) */
 async function drain(): Promise<void> {
-  while ((await delivery.runOnce()) > 0);
+  while ((await suite.delivery.runOnce()) > 0);
 }
 
 test('a worker that dies after the server accepted a mail but before marking it sent: the mail goes again (same Message-ID), none is lost', async () => {
   // worker A's one batch must hold this test's delivery, not older ones
   await drain();
-  const product = await soldOutProduct();
-  const follower = await customer('en');
-  await follow(follower, product.id);
+  const { product, follower } = await followedSoldOutProduct('en');
   await changeStock(product.id, { kind: 'restock', quantity: 1 });
   await eventually(() => deliveryFor(follower, product.id, 'in_stock'), 30_000, 'the queued delivery');
 
@@ -261,7 +204,7 @@ test('a worker that dies after the server accepted a mail but before marking it 
     verify: () => real.verify(),
     close: () => real.close(),
   };
-  const a = createDeliveryWorker({ db: ctx.db, log: logs.logger, mailer: dying, settings: { leaseSeconds: 1 } });
+  const a = createDeliveryWorker({ db: suite.ctx.db, log: suite.logs.logger, mailer: dying, settings: { leaseSeconds: 1 } });
   void a.runOnce();
   await acceptedOnce;
   const first = await waitForMessage(follower.user.email);

@@ -10,108 +10,24 @@
  * events fall in, as an operator re-running a window would.
  */
 import { randomUUID } from 'node:crypto';
-import request from 'supertest';
-import { startConsumers, type RunningConsumers } from '../../consumers';
 import { CATEGORY_SQL, categoryOf, type Audience } from '../../delivery/preferences';
-import { createDeliveryWorker, digestMessageId, type DeliveryWorker } from '../../delivery/worker';
+import { digestMessageId } from '../../delivery/worker';
 import { DIGEST_SCHEDULE_ID, ensureDigestSchedule } from '../../runtime/digests';
 import { getConfig } from '../../shared/config';
 import type { emailDigestsWorkflow } from '../../workflows/digests';
-import { createTestContext, type TestContext } from '../helpers/context';
+import { useEmailSuite, type DeliveryRow, type Person } from '../helpers/email-suite';
 import { eventually, unique } from '../helpers/events';
-import { captureLogs } from '../helpers/logs';
 import { headerOf, listMessages, rawSource, waitForMessage } from '../helpers/mailbox';
-import { bearer, createUser, tokenFor, type TestUser } from '../helpers/users';
-import { startTestWorker, type TestWorker } from '../helpers/worker';
 
-let ctx: TestContext;
-let worker: TestWorker;
-let consumers: RunningConsumers;
-let delivery: DeliveryWorker;
-let adminToken: string;
-const logs = captureLogs();
-
-interface Person {
-  user: TestUser;
-  token: string;
-}
-
-beforeAll(async () => {
-  ctx = await createTestContext();
-  worker = await startTestWorker(ctx);
-  consumers = await startConsumers({ groupSuffix: `digest-${unique()}`, startFromNow: true, logger: logs.logger, groups: ['notify-sales', 'notify-customers'] });
-  delivery = createDeliveryWorker({ db: ctx.db, log: logs.logger });
-  const admin = await createUser(ctx.db, { role: 'admin' });
-  adminToken = await tokenFor(ctx.app, admin.email, admin.password);
-}, 120_000);
-
-afterAll(async () => {
-  await delivery?.stop();
-  await consumers?.stop();
-  await worker?.stop();
-  await ctx.close();
-});
-
-async function person(role: 'customer' | 'sales', locale: 'es' | 'en'): Promise<Person> {
-  const user = await createUser(ctx.db, { role });
-  await ctx.db('users').where({ id: user.id }).update({ locale });
-  return { user, token: await tokenFor(ctx.app, user.email, user.password) };
-}
-
-async function product(stock: number, lowStockThreshold = 3): Promise<{ id: string; name: string }> {
-  const id = `digest-${randomUUID()}`;
-  const name = `Lamp ${id.slice(-6)}`;
-  const res = await request(ctx.app).post('/products').set(bearer(adminToken)).send({ id, sku: `SKU-${id}`, name, price: 1500, stock, lowStockThreshold });
-  expect(res.status).toBe(201);
-  return { id, name };
-}
-
-async function changeStock(productId: string, body: Record<string, unknown>): Promise<void> {
-  const res = await request(ctx.app).patch(`/products/${productId}/stock`).set(bearer(adminToken)).send(body);
-  expect(res.status).toBe(200);
-}
-
-async function setPreferences(p: Person, body: Record<string, unknown>): Promise<void> {
-  await request(ctx.app).put('/me/preferences').set(bearer(p.token)).send(body).expect(200);
-}
-
-/** the recipient's inbox row about the product reaching the status */
-async function inboxRow(p: Person, productId: string, status: string): Promise<{ id: string; created_at: Date }> {
-  return eventually(() => ctx.db('notifications').where({ recipient_id: p.user.id, product_id: productId, status }).orderBy('id', 'desc').first('id', 'created_at'), 30_000, `${p.user.email}'s ${status} row for ${productId}`);
-}
-
-interface DeliveryRow {
-  id: string;
-  notification_id: string | null;
-  status: string;
-  template: string;
-  last_error: string | null;
-  message_id: string | null;
-  sent_at: Date | null;
-  next_attempt_at: Date;
-  window_start: Date | null;
-  window_end: Date | null;
-}
+const suite = useEmailSuite({ consumers: { groupSuffix: `digest-${unique()}`, groups: ['notify-sales', 'notify-customers'] }, productPrefix: 'digest' });
+const { person, product, follow, changeStock, setPreferences, inboxRow, emailOf, deliverUntil } = suite;
 
 async function digestRows(p: Person): Promise<DeliveryRow[]> {
-  return ctx.db('deliveries').where({ recipient_id: p.user.id }).whereNull('notification_id').orderBy('id');
-}
-
-async function emailOf(notificationId: string): Promise<DeliveryRow> {
-  return eventually(() => ctx.db('deliveries').where({ notification_id: notificationId, channel: 'email' }).first(), 30_000, `the email delivery of notification ${notificationId}`);
-}
-
-/** runs worker batches until the delivery row reaches the status */
-async function deliverUntil(id: string, status: string, timeoutMs = 30_000): Promise<DeliveryRow> {
-  return eventually(async () => {
-    await delivery.runOnce();
-    const row: DeliveryRow | undefined = await ctx.db('deliveries').where({ id }).first();
-    return row?.status === status ? row : undefined;
-  }, timeoutMs, `delivery ${id} ${status}`);
+  return suite.ctx.db('deliveries').where({ recipient_id: p.user.id }).whereNull('notification_id').orderBy('id');
 }
 
 async function runDigests(asOf: Date, userIds: string[]): Promise<{ asOf: string; queued: number }> {
-  return ctx.deps.temporal.workflow.execute<typeof emailDigestsWorkflow>('emailDigestsWorkflow', {
+  return suite.ctx.deps.temporal.workflow.execute<typeof emailDigestsWorkflow>('emailDigestsWorkflow', {
     taskQueue: getConfig().temporal.taskQueue,
     workflowId: `test-digests-${randomUUID()}`,
     args: [{ asOf: asOf.toISOString(), userIds }],
@@ -127,7 +43,7 @@ test('categoryOf and its SQL twin agree on every audience, kind and status', asy
     for (const status of ['RESERVED', 'COMPLETED', 'CANCELLED']) cases.push({ audience, kind: 'sale', status });
   }
   const values = cases.map(() => '(?, ?, ?)').join(', ');
-  const rows = await ctx.db.raw<{ rows: { category: string }[] }>(
+  const rows = await suite.ctx.db.raw<{ rows: { category: string }[] }>(
     `SELECT ${CATEGORY_SQL} AS category FROM (VALUES ${values}) AS n(audience, kind, status)`,
     cases.flatMap((c) => [c.audience, c.kind, c.status]),
   );
@@ -169,8 +85,7 @@ test("a staff member's daily digest lists two products once each with its latest
   expect(headerOf(source, 'List-Unsubscribe-Post')).toBe('List-Unsubscribe=One-Click');
 
   // a restarted worker runs the same window again: nothing new is queued
-  await worker.stop();
-  worker = await startTestWorker(ctx);
+  await suite.restartWorker();
   expect(await runDigests(asOf, [staff.user.id])).toMatchObject({ queued: 0 });
   expect(await runDigests(new Date(asOf.getTime() + 60_000), [staff.user.id])).toMatchObject({ queued: 0 });
 
@@ -192,14 +107,14 @@ test("a customer's hourly digest tells the followed products' latest status, in 
   await setPreferences(customer, { grid: { followed_stock: { email: 'hourly' } } });
   const desk = await product(0);
   const shelf = await product(0);
-  for (const p of [desk, shelf]) await request(ctx.app).post(`/products/${p.id}/follow`).set(bearer(customer.token)).expect(201);
+  for (const p of [desk, shelf]) await follow(customer, p.id);
 
   await changeStock(desk.id, { kind: 'restock', quantity: 2 }); // back, low
   await changeStock(shelf.id, { kind: 'restock', quantity: 9 }); // back, in stock
   const first = await inboxRow(customer, desk.id, 'low_stock');
   const second = await inboxRow(customer, shelf.id, 'in_stock');
   // hourly cadence: no immediate email was queued
-  expect(await ctx.db('deliveries').whereIn('notification_id', [first.id, second.id])).toEqual([]);
+  expect(await suite.ctx.db('deliveries').whereIn('notification_id', [first.id, second.id])).toEqual([]);
 
   const hourEnd = Math.floor(first.created_at.getTime() / 3600_000) * 3600_000 + 3600_000;
   expect(await runDigests(new Date(hourEnd + 31_000), [customer.user.id])).toMatchObject({ queued: 1 });
@@ -214,7 +129,7 @@ test("a customer's hourly digest tells the followed products' latest status, in 
 }, 120_000);
 
 test('the worker registers the digest schedule with the configured period, and its runs complete', async () => {
-  const client = ctx.deps.temporal;
+  const client = suite.ctx.deps.temporal;
   try {
     // a run from before (another file's worker left the schedule on its own queue, now unpolled)
     // is ended by ensureDigestSchedule and still listed among the recent actions: look past it

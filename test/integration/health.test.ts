@@ -56,14 +56,19 @@ test('every response carries a request id; a caller-supplied one is kept', async
   expect(generated.headers['content-type']).toMatch(/application\/problem\+json/);
 });
 
-test('a wrong DATABASE_URL gives one clear line naming it, not a stack trace', () => {
+/** bin/api.ts run to its end with settings changed */
+function runApiWith(settings: NodeJS.ProcessEnv, timeoutMs: number) {
   const repo = resolve(__dirname, '../..');
-  const run = spawnSync(resolve(repo, 'node_modules/.bin/tsx'), ['bin/api.ts'], {
+  return spawnSync(resolve(repo, 'node_modules/.bin/tsx'), ['bin/api.ts'], {
     cwd: repo,
-    env: { ...process.env, APP_ENV: 'test', DATABASE_URL: 'postgres://nobody:secret@127.0.0.1:1/nowhere' },
+    env: { ...process.env, APP_ENV: 'test', ...settings },
     encoding: 'utf8',
-    timeout: 60_000,
+    timeout: timeoutMs,
   });
+}
+
+test('a wrong DATABASE_URL gives one clear line naming it, not a stack trace', () => {
+  const run = runApiWith({ DATABASE_URL: 'postgres://nobody:secret@127.0.0.1:1/nowhere' }, 60_000);
   expect(run.status).toBe(1);
   const lines = run.stderr.split('\n').filter((l) => l.trim() !== '');
   expect(lines).toHaveLength(1);
@@ -71,13 +76,7 @@ test('a wrong DATABASE_URL gives one clear line naming it, not a stack trace', (
 });
 
 test('an unreachable broker is named the same way', () => {
-  const repo = resolve(__dirname, '../..');
-  const run = spawnSync(resolve(repo, 'node_modules/.bin/tsx'), ['bin/api.ts'], {
-    cwd: repo,
-    env: { ...process.env, APP_ENV: 'test', KAFKA_BROKERS: '127.0.0.1:1' },
-    encoding: 'utf8',
-    timeout: 90_000,
-  });
+  const run = runApiWith({ KAFKA_BROKERS: '127.0.0.1:1' }, 90_000);
   expect(run.status).toBe(1);
   expect(run.stderr).toMatch(/Kafka at 127\.0\.0\.1:1 is not reachable \(.*\); check KAFKA_BROKERS/);
   expect(run.stderr).not.toMatch(/^\s+at /m);

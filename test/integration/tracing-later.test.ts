@@ -6,44 +6,18 @@
  * Zipkin's HTTP API. The app runs as three traced processes with a short reservation and a
  * reconciliation every 2 s.
  */
-import type { Client } from '@temporalio/client';
-import { RECONCILE_SCHEDULE_ID } from '../../runtime/reconciliation';
-import { createDb } from '../../shared/db';
-import { createTemporalClient } from '../../shared/temporal';
 import { createProduct } from '../helpers/catalog';
 import { eventually } from '../helpers/events';
-import { participants, startTracedApp, zipkinTracesTagged, type TracedApp, type ZipkinSpan } from '../helpers/traced-app';
-import { createUser } from '../helpers/users';
+import { participants, zipkinTracesTagged, type ZipkinSpan } from '../helpers/traced-app';
+import { useTracedSuite } from '../helpers/traced-suite';
 
-const db = createDb();
-let app: TracedApp;
-let temporal: Client;
-let token: string;
-
-beforeAll(async () => {
-  app = await startTracedApp({ RESERVATION_TTL_SECONDS: '4', RECONCILE_INTERVAL_SECONDS: '2' });
-  temporal = await createTemporalClient();
-  const staff = await createUser(db, { role: 'admin' });
-  const login = await fetch(`${app.apiUrl}/auth/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ email: staff.email, password: staff.password }) });
-  token = ((await login.json()) as { token: string }).token;
-}, 180_000);
-
-afterAll(async () => {
-  await app?.stop();
-  // the app's worker pointed the reconciliation schedule at this file's own task queue: remove it
-  await temporal?.schedule.getHandle(RECONCILE_SCHEDULE_ID).delete().catch(() => undefined);
-  await temporal?.connection.close();
-  await db.destroy();
-});
+const suite = useTracedSuite({ RESERVATION_TTL_SECONDS: '4', RECONCILE_INTERVAL_SECONDS: '2' });
+const { db } = suite;
 
 /** POST /sales; the sale's id and the trace of its POST. */
 async function reserve(customerName: string): Promise<{ saleId: string; saleTrace: string }> {
   const productId = await createProduct(db, 5);
-  const res = await fetch(`${app.apiUrl}/sales`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
-    body: JSON.stringify({ customerName, customerEmail: 'later@example.com', items: [{ productId, quantity: 2 }], discount: 0 }),
-  });
+  const res = await suite.api('POST', '/sales', { customerName, customerEmail: 'later@example.com', items: [{ productId, quantity: 2 }], discount: 0 });
   expect(res.status).toBe(201);
   const saleTrace = res.headers.get('x-trace-id');
   expect(saleTrace).toMatch(/^[0-9a-f]{32}$/);
@@ -82,7 +56,7 @@ test("a reservation's expiry is a trace of its own, rooted in the saga's timer, 
 
 test("the reconciliation's release of a stranded sale names the sale's trace", async () => {
   const { saleId, saleTrace } = await reserve('Stranded Stan');
-  await temporal.workflow.getHandle(`sale-${saleId}`).terminate('test: an operator terminated the saga');
+  await suite.temporal.workflow.getHandle(`sale-${saleId}`).terminate('test: an operator terminated the saga');
   await cancelReason(saleId, 'saga terminated');
 
   const later = await laterTrace(saleTrace, /^runworkflow:reconcilesalesworkflow$/);

@@ -5,27 +5,15 @@
  * read back through the trace backend's HTTP API (the stack's Zipkin); an error response and the
  * log lines name their trace.
  */
-import { RECONCILE_SCHEDULE_ID } from '../../runtime/reconciliation';
-import { createDb } from '../../shared/db';
-import { createTemporalClient } from '../../shared/temporal';
 import { createProduct } from '../helpers/catalog';
 import { eventually } from '../helpers/events';
-import { participants, startTracedApp, zipkinTrace, type TracedApp } from '../helpers/traced-app';
-import { createUser } from '../helpers/users';
+import { participants, zipkinTrace } from '../helpers/traced-app';
+import { useTracedSuite } from '../helpers/traced-suite';
 
-const db = createDb();
-let app: TracedApp;
-let token: string;
+const suite = useTracedSuite();
+const { db, api } = suite;
 
 const TRACE_ID = /^[0-9a-f]{32}$/;
-
-async function api(method: string, path: string, body?: unknown): Promise<Response> {
-  return fetch(`${app.apiUrl}${path}`, {
-    method,
-    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-}
 
 /** Waits until the trace holds spans of the API, the worker and at least two consumer groups. */
 async function traceAcrossTheSaga(traceId: string) {
@@ -40,23 +28,6 @@ async function traceAcrossTheSaga(traceId: string) {
     `trace ${traceId} with spans of the API, the worker and two consumer groups`,
   );
 }
-
-beforeAll(async () => {
-  app = await startTracedApp();
-  const staff = await createUser(db, { role: 'admin' });
-  const login = await fetch(`${app.apiUrl}/auth/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ email: staff.email, password: staff.password }) });
-  token = ((await login.json()) as { token: string }).token;
-}, 180_000);
-
-afterAll(async () => {
-  await app?.stop();
-  // the app's worker created the reconciliation schedule (or moved it) onto this file's own task
-  // queue, which nothing polls from now on: remove it from the shared test server
-  const temporal = await createTemporalClient();
-  await temporal.schedule.getHandle(RECONCILE_SCHEDULE_ID).delete().catch(() => undefined);
-  await temporal.connection.close();
-  await db.destroy();
-});
 
 test("a sale's POST and its PATCH each make one trace across the API, the worker and the consumer groups; the PATCH's links to the sale's", async () => {
   const productId = await createProduct(db, 10);
@@ -111,7 +82,7 @@ test("a sale's POST and its PATCH each make one trace across the API, the worker
 
   // a consumer's log line about the sale's completion names the trace of the PATCH that completed it
   const counted = await eventually(
-    async () => app.output().split('\n').find((l) => l.includes('"sale counted"') && l.includes(sale.id)),
+    async () => suite.app.output().split('\n').find((l) => l.includes('"sale counted"') && l.includes(sale.id)),
     10_000,
     "the analytics consumer's line about the sale",
   );
@@ -127,7 +98,7 @@ test('an error response and its log line name the trace', async () => {
   expect(problem).toMatchObject({ status: 400, traceId });
   // the API's request log line (pino JSON) carries it as trace_id
   const line = await eventually(
-    async () => app.output().split('\n').find((l) => l.includes(`"trace_id":"${traceId}"`) && l.includes('"statusCode":400')),
+    async () => suite.app.output().split('\n').find((l) => l.includes(`"trace_id":"${traceId}"`) && l.includes('"statusCode":400')),
     10_000,
     'the log line of the refused request',
   );

@@ -3,6 +3,10 @@
  * ApiError with the problem+json `title` and `detail`, so the page can show what the API said. A
  * 401 on an authenticated call also ends the session (the token expired or is invalid).
  */
+import type { NotificationView, ProductView } from '../../shared/api-views';
+import type { StockStatus } from '../../shared/events';
+import type { SaleView } from '../../shared/sale-types';
+
 export type Role = 'admin' | 'sales' | 'customer';
 export interface User {
   id: string;
@@ -11,19 +15,9 @@ export interface User {
   role: Role;
   locale?: 'es' | 'en';
 }
-export type StockStatus = 'in_stock' | 'low_stock' | 'out_of_stock';
-export interface Product {
-  id: string;
-  sku: string;
-  name: string;
-  price: number;
-  onHand: number;
-  reserved: number;
-  available: number;
-  status: StockStatus;
-  lowStockThreshold: number;
-  version: number;
-}
+// the API's own response shapes (types only: nothing of the server reaches the bundle)
+export type { StockStatus, SaleStatus } from '../../shared/events';
+export type Product = ProductView;
 export interface StockEvent {
   productId: string;
   onHand: number;
@@ -32,41 +26,14 @@ export interface StockEvent {
   status: StockStatus;
   version: number;
 }
-export type SaleStatus = 'RESERVED' | 'COMPLETED' | 'CANCELLED';
-export interface Sale {
-  id: string;
-  workflowId: string;
-  status: SaleStatus;
-  customerName: string;
-  customerEmail: string;
-  items: { productId: string; productName: string; quantity: number; unitPrice: number; lineTotal: number }[];
-  subtotal: number;
-  discount: number;
-  total: number;
-  expiresAt: string;
-  paymentMethod: string | null;
-  paymentReference: string | null;
-  cancelReason: string | null;
-  version: number;
-  createdAt: string;
-}
+export type Sale = SaleView;
 export interface Page<T> {
   data: T[];
   page: number;
   limit: number;
   total: number;
 }
-export interface Notification {
-  id: number;
-  kind: 'inventory' | 'sale';
-  productId: string | null;
-  saleId: string | null;
-  status: string;
-  title: string;
-  body: string;
-  createdAt: string;
-  readAt: string | null;
-}
+export type Notification = NotificationView;
 export interface UiConfig {
   temporalUiUrl: string;
   namespace: string;
