@@ -177,8 +177,10 @@ async function main(): Promise<void> {
     for (let i = 0; i < DELIVERY_PROCESSES; i++) await apps.start(`delivery-${i}`, { script: 'bin/delivery.ts' });
     await Promise.all([admin.connect(), producer.connect(), listener.connect()]);
     const signalled = { n: 0, last: 0 };
-    listener.on('notification', () => {
-      signalled.n += 1;
+    listener.on('notification', (msg) => {
+      // a fan-out is one signal {first_id, last_id, count} (api/notifications/hub.ts); a single row {id, recipient_id}
+      const signal = JSON.parse(msg.payload ?? '{}') as { count?: number };
+      signalled.n += signal.count ?? 1;
       signalled.last = performance.now();
     });
     await listener.query(`LISTEN ${NOTIFICATION_CHANNEL}`);

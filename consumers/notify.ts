@@ -21,8 +21,9 @@
  * Per event, inside its batch's transaction (consumers/batch.ts claims the event ids): apply the
  * version, insert one inbox row per recipient with its immediate email delivery rows
  * (delivery/preferences.ts decides which; delivery/worker.ts sends them, outside this transaction)
- * and queue `pg_notify('notifications', {id, recipient_id})` for each, sent by the batch before it
- * commits, so the API's LISTEN connections hear about a notification only once it is committed.
+ * and queue one `pg_notify('notifications', {first_id, last_id, count})` for the event's rows, sent by
+ * the batch before it commits, so the API's LISTEN connections hear about notifications only once
+ * they are committed (the hub reads the range's rows of the users connected to it).
  * After the commit, one structured log line per notification: that is how operators watch the flow.
  *
  * Each row stores a message (key + parameters, delivery/templates/in-app.ts) beside its English
@@ -229,30 +230,45 @@ function immediateEmails(audience: Audience, draft: Draft): { sql: string; bindi
   };
 }
 
+/** What one fan-out statement stored: a summary, and the rows themselves only when they are few. */
+interface Stored {
+  count: number;
+  firstId: number;
+  lastId: number;
+  /** the first NOTIFICATION_LOG_LINES rows by id (all of them when count <= NOTIFICATION_LOG_LINES) */
+  rows: StoredRow[];
+}
+
 /**
  * Inserts one inbox row per recipient (skipping any already there) with its immediate email
- * deliveries, set-based in one statement, and signals each row on commit.
+ * deliveries, set-based in one statement, and queues one signal for all of them. Nothing per
+ * recipient comes back to Node beyond the first NOTIFICATION_LOG_LINES rows (their log lines): a
+ * fan-out to 100 000 followers returns one row and sends one NOTIFY `{first_id, last_id, count}`;
+ * the API's hub (api/notifications/hub.ts) reads the range's rows for the users connected to it.
  */
-async function store(ctx: EffectContext, audience: Audience, draft: Draft, recipients: Recipients): Promise<StoredRow[]> {
+async function store(ctx: EffectContext, audience: Audience, draft: Draft, recipients: Recipients): Promise<Stored> {
   const { trx } = ctx;
   const emails = immediateEmails(audience, draft);
-  const result = await trx.raw<{ rows: StoredRow[] }>(
+  const result = await trx.raw<{ rows: { count: string; first_id: string | null; last_id: string | null; rows: StoredRow[] }[] }>(
     `WITH ins AS (
        INSERT INTO notifications (recipient_id, audience, kind, product_id, sale_id, status, title, body, event_id, message)
        SELECT u.id, ?, ?, ?, CAST(? AS uuid), ?, ?, ?, ?, CAST(? AS jsonb) FROM users u WHERE u.deleted_at IS NULL AND (${recipients.where})
        ON CONFLICT (recipient_id, event_id) DO NOTHING
        RETURNING id, recipient_id
      )${emails?.sql ?? ''}
-     SELECT ins.id, ins.recipient_id, u.email FROM ins JOIN users u ON u.id = ins.recipient_id ORDER BY ins.id`,
-    [audience, draft.kind, draft.productId, draft.saleId, draft.status, draft.title, draft.body, draft.eventId, JSON.stringify(draft.message), ...recipients.bindings, ...(emails?.bindings ?? [])],
+     SELECT (SELECT count(*) FROM ins) AS count, (SELECT min(id) FROM ins) AS first_id, (SELECT max(id) FROM ins) AS last_id,
+            (SELECT COALESCE(json_agg(json_build_object('id', f.id, 'recipient_id', f.recipient_id, 'email', u.email) ORDER BY f.id), '[]')
+               FROM (SELECT id, recipient_id FROM ins ORDER BY id LIMIT ?) f JOIN users u ON u.id = f.recipient_id) AS rows`,
+    [audience, draft.kind, draft.productId, draft.saleId, draft.status, draft.title, draft.body, draft.eventId, JSON.stringify(draft.message), ...recipients.bindings, ...(emails?.bindings ?? []), NOTIFICATION_LOG_LINES],
   );
-  const rows = result.rows;
+  const row = result.rows[0]!;
+  const stored: Stored = { count: Number(row.count), firstId: Number(row.first_id ?? 0), lastId: Number(row.last_id ?? 0), rows: row.rows };
   // NOTIFY is transactional: listeners hear it only if the batch's transaction commits
-  ctx.signal(NOTIFICATION_CHANNEL, rows.map((r) => JSON.stringify({ id: Number(r.id), recipient_id: r.recipient_id })));
-  return rows;
+  if (stored.count > 0) ctx.signal(NOTIFICATION_CHANNEL, [JSON.stringify({ first_id: stored.firstId, last_id: stored.lastId, count: stored.count })]);
+  return stored;
 }
 
-type Outcome = { result: 'stale' | 'no-change' | 'no-recipients' } | { result: 'notified'; draft: Draft; rows: StoredRow[] };
+type Outcome = { result: 'stale' | 'no-change' | 'no-recipients' } | { result: 'notified'; draft: Draft; stored: Stored };
 
 async function productName(trx: Knex.Transaction, productId: string): Promise<string> {
   const row: { name: string } | undefined = await trx('products').where({ id: productId }).first('name');
@@ -269,14 +285,14 @@ export function createNotifyEffect({ audience, groupId, log }: NotifyDeps): Even
       if (!applied) return { result: 'stale' };
       if (!isStatusNews(event, held)) return { result: 'no-change' };
       const draft = inventoryDraft(event, await productName(trx, event.product_id), baselineStatus(event, held));
-      const rows = await store(ctx, audience, draft, inventoryRecipients(audience, event.product_id));
-      return rows.length > 0 ? { result: 'notified', draft, rows } : { result: 'no-recipients' };
+      const stored = await store(ctx, audience, draft, inventoryRecipients(audience, event.product_id));
+      return stored.count > 0 ? { result: 'notified', draft, stored } : { result: 'no-recipients' };
     }
     const recipients = saleRecipients(audience, delivered.event);
     if (!recipients) return { result: 'no-recipients' };
     const draft = saleDraft(delivered.event, audience);
-    const rows = await store(ctx, audience, draft, recipients);
-    return rows.length > 0 ? { result: 'notified', draft, rows } : { result: 'no-recipients' };
+    const stored = await store(ctx, audience, draft, recipients);
+    return stored.count > 0 ? { result: 'notified', draft, stored } : { result: 'no-recipients' };
   }
 
   return async (ctx, delivered) => {
@@ -292,14 +308,14 @@ export function createNotifyEffect({ audience, groupId, log }: NotifyDeps): Even
       return;
     }
     // after the commit, so a line is never written for a notification that was rolled back
-    if (outcome.rows.length > NOTIFICATION_LOG_LINES) {
+    if (outcome.stored.count > NOTIFICATION_LOG_LINES) {
       // a fan-out to thousands: one line for all (a line each would be 100 000 lines for one event)
       log.info(
         {
           audience,
-          notifications: outcome.rows.length,
-          first_notification_id: Number(outcome.rows[0]!.id),
-          last_notification_id: Number(outcome.rows[outcome.rows.length - 1]!.id),
+          notifications: outcome.stored.count,
+          first_notification_id: outcome.stored.firstId,
+          last_notification_id: outcome.stored.lastId,
           kind: outcome.draft.kind,
           product_id: outcome.draft.productId,
           sale_id: outcome.draft.saleId,
@@ -310,7 +326,7 @@ export function createNotifyEffect({ audience, groupId, log }: NotifyDeps): Even
       );
       return;
     }
-    for (const row of outcome.rows) {
+    for (const row of outcome.stored.rows) {
       log.info(
         {
           audience,

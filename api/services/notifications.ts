@@ -128,3 +128,20 @@ export async function notificationsByIds(db: Knex, ids: number[]): Promise<(Noti
     .select('n.*', 'u.locale')) as (NotificationRow & { locale: MailLocale })[];
   return rows.map((r) => ({ ...notificationView(r, r.locale), recipientId: r.recipient_id }));
 }
+
+/**
+ * The rows of `recipientIds` whose ids fall in any of the ranges (a fan-out's signal), oldest first.
+ * Served by the inbox index (recipient_id, …) per connected user, never a scan of the whole range.
+ */
+export async function notificationsInRanges(db: Knex, ranges: { from: number; to: number }[], recipientIds: string[]): Promise<(NotificationView & { recipientId: string })[]> {
+  if (ranges.length === 0 || recipientIds.length === 0) return [];
+  const rows = (await db('notifications as n')
+    .join('users as u', 'u.id', 'n.recipient_id')
+    .whereIn('n.recipient_id', recipientIds)
+    .where((q) => {
+      for (const r of ranges) void q.orWhereBetween('n.id', [r.from, r.to]);
+    })
+    .orderBy('n.id')
+    .select('n.*', 'u.locale')) as (NotificationRow & { locale: MailLocale })[];
+  return rows.map((r) => ({ ...notificationView(r, r.locale), recipientId: r.recipient_id }));
+}
