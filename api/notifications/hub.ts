@@ -1,12 +1,11 @@
 /**
  * The bridge from the consumers to the browsers. Consumers and API may be separate processes (and
  * several of each), so the consumers signal each committed fan-out with one
- * `pg_notify('notifications', {first_id, last_id, count})` (a single row may also be signalled as
- * `{id, recipient_id}`); every API process holds one dedicated PostgreSQL connection that LISTENs
- * on that channel, reads the rows of the range that belong to the users connected to this process
- * (one query, however many followers the fan-out had) and pushes them to their SSE sessions.
- * A range may hold rows of other transactions too (ids interleave): the committed ones are sent now,
- * their own signal later finds them already sent (each session remembers what it sent).
+ * `pg_notify('notifications', {event_id, audience, first_id, last_id, count})` (a single row may also
+ * be signalled as `{id, recipient_id}`); every API process holds one dedicated PostgreSQL connection
+ * that LISTENs on that channel, reads the event's rows in that id range that belong to the users
+ * connected to this process (one query, however many followers the fan-out had) and pushes them to
+ * their SSE sessions.
  *
  * - Resume: a client reconnecting with `Last-Event-ID: <notification id>` first gets its
  *   notifications with a greater id (oldest first), then the live ones; a notification arriving
@@ -30,7 +29,7 @@ import { NOTIFICATION_CHANNEL } from '../../consumers/notify';
 import { getConfig } from '../../shared/config';
 import { componentLogger } from '../../shared/logger';
 import { createPgListener } from '../pg-listener';
-import { latestNotificationId, notificationsAfter, notificationsByIds, notificationsInRanges, type NotificationView } from '../services/notifications';
+import { latestNotificationId, notificationsAfter, notificationsByIds, notificationsInRanges, type FanoutRange, type NotificationView } from '../services/notifications';
 
 export interface NotificationHub {
   /** how often an idle SSE stream sends a comment so proxies and clients keep it open */
@@ -62,7 +61,7 @@ export interface NotificationHubOptions {
 
 const signalSchema = z.union([
   z.object({ id: z.number().int().positive(), recipient_id: z.string() }),
-  z.object({ first_id: z.number().int().positive(), last_id: z.number().int().positive(), count: z.number().int().positive() }),
+  z.object({ event_id: z.string(), audience: z.string(), first_id: z.number().int().positive(), last_id: z.number().int().positive(), count: z.number().int().positive() }),
 ]);
 
 /** How many sent ids a session remembers to suppress duplicates. */
@@ -87,7 +86,7 @@ export async function createNotificationHub(options: NotificationHubOptions): Pr
   const replayLimit = options.replayLimit ?? 1_000;
   const byUser = new Map<string, Set<Subscriber>>();
   let pending = new Set<number>();
-  let pendingRanges: { from: number; to: number }[] = [];
+  let pendingRanges: FanoutRange[] = [];
   let flushScheduled = false;
 
   function send(sub: Subscriber, n: NotificationView): void {
@@ -145,7 +144,7 @@ export async function createNotificationHub(options: NotificationHubOptions): Pr
     }
     if ('first_id' in signal) {
       if (byUser.size === 0) return; // nobody here to tell
-      pendingRanges.push({ from: signal.first_id, to: signal.last_id });
+      pendingRanges.push({ eventId: signal.event_id, audience: signal.audience, from: signal.first_id, to: signal.last_id });
     } else {
       if (!byUser.has(signal.recipient_id)) return; // nobody here to tell
       pending.add(signal.id);
