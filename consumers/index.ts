@@ -43,6 +43,8 @@ export interface StartConsumersOptions {
   startFromNow?: boolean;
   /** how long start waits for every group to join before returning anyway (default 30 s) */
   joinTimeoutMs?: number;
+  /** see NotifyDeps.emailFanoutInlineMax (tests) */
+  emailFanoutInlineMax?: number;
 }
 
 export interface RunningConsumers {
@@ -70,7 +72,7 @@ export async function startConsumers(options: StartConsumersOptions = {}): Promi
       return { topics: [...ANALYTICS_TOPICS], effect: createAnalyticsEffect({ log: root.child({ component: 'analytics' }) }), component: 'analytics' };
     }
     const audience = AUDIENCES.find((a) => NOTIFY_GROUPS[a] === base)!;
-    return { topics: [...EVENT_TOPICS], effect: createNotifyEffect({ audience, groupId: groupId(base), log: root.child({ component: 'notify' }) }), component: 'notify' };
+    return { topics: [...EVENT_TOPICS], effect: createNotifyEffect({ audience, groupId: groupId(base), log: root.child({ component: 'notify' }), emailFanoutInlineMax: options.emailFanoutInlineMax }), component: 'notify' };
   }
 
   const started: GroupConsumer[] = [];

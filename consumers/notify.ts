@@ -19,10 +19,13 @@
  * first event for the product) the event's `previous_status` is the only baseline there is.
  *
  * Per event, inside its batch's transaction (consumers/batch.ts claims the event ids): apply the
- * version, insert one inbox row per recipient with its immediate email delivery rows
- * (delivery/preferences.ts decides which; delivery/worker.ts sends them, outside this transaction)
- * and queue `pg_notify('notifications', {id, recipient_id})` for each, sent by the batch before it
- * commits, so the API's LISTEN connections hear about a notification only once it is committed.
+ * version, insert one inbox row per recipient with its immediate email delivery rows, or above
+ * DELIVERY_FANOUT_INLINE_MAX recipients one job for them (delivery/fanout.ts; delivery/preferences.ts
+ * decides who; delivery/worker.ts queues and sends them, outside this transaction)
+ * and queue one `pg_notify('notifications', {event_id, audience, first_id, last_id, count})` for the
+ * event's rows, sent by
+ * the batch before it commits, so the API's LISTEN connections hear about notifications only once
+ * they are committed (the hub reads the range's rows of the users connected to it).
  * After the commit, one structured log line per notification: that is how operators watch the flow.
  *
  * Each row stores a message (key + parameters, delivery/templates/in-app.ts) beside its English
@@ -31,7 +34,9 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { InventoryEvent, SaleEvent } from '../shared/events';
-import { ALL_EMAIL, AUDIENCE_ROLE, categoryOf, defaultsFor, emailWorthy, templateOf } from '../delivery/preferences';
+import { emailDeliveriesCte } from '../delivery/fanout';
+import { AUDIENCE_ROLE, categoryOf, defaultsFor, emailWorthy, templateOf } from '../delivery/preferences';
+import { getConfig } from '../shared/config';
 import { renderInApp, type InAppMessage, type SaleMessage } from '../delivery/templates/in-app';
 import type { EffectContext, EventEffect } from './batch';
 import type { Delivered } from './messages';
@@ -56,6 +61,8 @@ export interface NotifyDeps {
   /** the group id actually consumed (may carry a suffix); keys processed_events and the product state */
   groupId: string;
   log: Logger;
+  /** fan-outs above this many recipients queue their emails through a job (default DELIVERY_FANOUT_INLINE_MAX) */
+  emailFanoutInlineMax?: number;
 }
 
 interface Draft {
@@ -205,54 +212,59 @@ function saleDraft(event: SaleEvent, audience: Audience): Draft {
 }
 
 /**
- * The immediate email deliveries of the rows `ins` inserts, in the same statement: each recipient's
- * effective email cadence for the category (their row, else the role default) must be immediate,
- * with no "all email off" row and no mute of this product. Undefined: this notification is never
- * emailed (no template, or not worth an email in its category).
+ * The email side of the rows `ins` inserts, in the same statement (delivery/fanout.ts): the
+ * immediate email deliveries, or for a fan-out above `inlineMax` recipients one job the delivery
+ * workers expand. Undefined: this notification is never emailed (no template, or not worth an
+ * email in its category).
  */
-function immediateEmails(audience: Audience, draft: Draft): { sql: string; bindings: (string | null)[] } | undefined {
+function immediateEmails(audience: Audience, draft: Draft, inlineMax: number): { sql: string; bindings: (string | number | null)[] } | undefined {
   const category = categoryOf(audience, draft);
   const template = templateOf(draft);
   if (!template || !emailWorthy(category, template)) return undefined;
-  const fallback = defaultsFor(AUDIENCE_ROLE[audience])[category]?.email ?? 'off';
-  return {
-    sql: `, queued AS (
-       INSERT INTO deliveries (notification_id, recipient_id, channel, category, template)
-       SELECT ins.id, ins.recipient_id, 'email', ?, ? FROM ins
-       LEFT JOIN notification_preferences p ON p.user_id = ins.recipient_id AND p.category = ? AND p.channel = 'email'
-       WHERE COALESCE(p.cadence, ?) = 'immediate'
-         AND NOT EXISTS (SELECT 1 FROM notification_preferences a WHERE a.user_id = ins.recipient_id AND a.category = ? AND a.channel = 'email' AND a.cadence = 'off')
-         AND NOT EXISTS (SELECT 1 FROM email_product_mutes m WHERE m.user_id = ins.recipient_id AND m.product_id = ?)
-       ON CONFLICT (notification_id, channel) DO NOTHING
-     )`,
-    bindings: [category, template, category, fallback, ALL_EMAIL, draft.productId],
-  };
+  const defaultCadence = defaultsFor(AUDIENCE_ROLE[audience])[category]?.email ?? 'off';
+  return emailDeliveriesCte({ audience, eventId: draft.eventId, category, template, defaultCadence, productId: draft.productId, inlineMax });
+}
+
+/** What one fan-out statement stored: a summary, and the rows themselves only when they are few. */
+interface Stored {
+  count: number;
+  firstId: number;
+  lastId: number;
+  /** the first NOTIFICATION_LOG_LINES rows by id (all of them when count <= NOTIFICATION_LOG_LINES) */
+  rows: StoredRow[];
 }
 
 /**
  * Inserts one inbox row per recipient (skipping any already there) with its immediate email
- * deliveries, set-based in one statement, and signals each row on commit.
+ * deliveries, set-based in one statement, and queues one signal for all of them. Nothing per
+ * recipient comes back to Node beyond the first NOTIFICATION_LOG_LINES rows (their log lines): a
+ * fan-out to 100 000 followers returns one row and sends one NOTIFY
+ * `{event_id, audience, first_id, last_id, count}`;
+ * the API's hub (api/notifications/hub.ts) reads the range's rows for the users connected to it.
  */
-async function store(ctx: EffectContext, audience: Audience, draft: Draft, recipients: Recipients): Promise<StoredRow[]> {
+async function store(ctx: EffectContext, audience: Audience, draft: Draft, recipients: Recipients, inlineMax: number): Promise<Stored> {
   const { trx } = ctx;
-  const emails = immediateEmails(audience, draft);
-  const result = await trx.raw<{ rows: StoredRow[] }>(
+  const emails = immediateEmails(audience, draft, inlineMax);
+  const result = await trx.raw<{ rows: { count: string; first_id: string | null; last_id: string | null; rows: StoredRow[] }[] }>(
     `WITH ins AS (
        INSERT INTO notifications (recipient_id, audience, kind, product_id, sale_id, status, title, body, event_id, message)
        SELECT u.id, ?, ?, ?, CAST(? AS uuid), ?, ?, ?, ?, CAST(? AS jsonb) FROM users u WHERE u.deleted_at IS NULL AND (${recipients.where})
        ON CONFLICT (recipient_id, event_id) DO NOTHING
        RETURNING id, recipient_id
      )${emails?.sql ?? ''}
-     SELECT ins.id, ins.recipient_id, u.email FROM ins JOIN users u ON u.id = ins.recipient_id ORDER BY ins.id`,
-    [audience, draft.kind, draft.productId, draft.saleId, draft.status, draft.title, draft.body, draft.eventId, JSON.stringify(draft.message), ...recipients.bindings, ...(emails?.bindings ?? [])],
+     SELECT (SELECT count(*) FROM ins) AS count, (SELECT min(id) FROM ins) AS first_id, (SELECT max(id) FROM ins) AS last_id,
+            (SELECT COALESCE(json_agg(json_build_object('id', f.id, 'recipient_id', f.recipient_id, 'email', u.email) ORDER BY f.id), '[]')
+               FROM (SELECT id, recipient_id FROM ins ORDER BY id LIMIT ?) f JOIN users u ON u.id = f.recipient_id) AS rows`,
+    [audience, draft.kind, draft.productId, draft.saleId, draft.status, draft.title, draft.body, draft.eventId, JSON.stringify(draft.message), ...recipients.bindings, ...(emails?.bindings ?? []), NOTIFICATION_LOG_LINES],
   );
-  const rows = result.rows;
+  const row = result.rows[0]!;
+  const stored: Stored = { count: Number(row.count), firstId: Number(row.first_id ?? 0), lastId: Number(row.last_id ?? 0), rows: row.rows };
   // NOTIFY is transactional: listeners hear it only if the batch's transaction commits
-  ctx.signal(NOTIFICATION_CHANNEL, rows.map((r) => JSON.stringify({ id: Number(r.id), recipient_id: r.recipient_id })));
-  return rows;
+  if (stored.count > 0) ctx.signal(NOTIFICATION_CHANNEL, [JSON.stringify({ event_id: draft.eventId, audience, first_id: stored.firstId, last_id: stored.lastId, count: stored.count })]);
+  return stored;
 }
 
-type Outcome = { result: 'stale' | 'no-change' | 'no-recipients' } | { result: 'notified'; draft: Draft; rows: StoredRow[] };
+type Outcome = { result: 'stale' | 'no-change' | 'no-recipients' } | { result: 'notified'; draft: Draft; stored: Stored };
 
 async function productName(trx: Knex.Transaction, productId: string): Promise<string> {
   const row: { name: string } | undefined = await trx('products').where({ id: productId }).first('name');
@@ -260,7 +272,8 @@ async function productName(trx: Knex.Transaction, productId: string): Promise<st
 }
 
 /** The group's effect of one new event (the batch has claimed its id). */
-export function createNotifyEffect({ audience, groupId, log }: NotifyDeps): EventEffect {
+export function createNotifyEffect({ audience, groupId, log, emailFanoutInlineMax }: NotifyDeps): EventEffect {
+  const inlineMax = emailFanoutInlineMax ?? getConfig().delivery.fanoutInlineMax;
   async function apply(ctx: EffectContext, delivered: Delivered): Promise<Outcome> {
     const { trx } = ctx;
     if (delivered.kind === 'inventory') {
@@ -269,14 +282,14 @@ export function createNotifyEffect({ audience, groupId, log }: NotifyDeps): Even
       if (!applied) return { result: 'stale' };
       if (!isStatusNews(event, held)) return { result: 'no-change' };
       const draft = inventoryDraft(event, await productName(trx, event.product_id), baselineStatus(event, held));
-      const rows = await store(ctx, audience, draft, inventoryRecipients(audience, event.product_id));
-      return rows.length > 0 ? { result: 'notified', draft, rows } : { result: 'no-recipients' };
+      const stored = await store(ctx, audience, draft, inventoryRecipients(audience, event.product_id), inlineMax);
+      return stored.count > 0 ? { result: 'notified', draft, stored } : { result: 'no-recipients' };
     }
     const recipients = saleRecipients(audience, delivered.event);
     if (!recipients) return { result: 'no-recipients' };
     const draft = saleDraft(delivered.event, audience);
-    const rows = await store(ctx, audience, draft, recipients);
-    return rows.length > 0 ? { result: 'notified', draft, rows } : { result: 'no-recipients' };
+    const stored = await store(ctx, audience, draft, recipients, inlineMax);
+    return stored.count > 0 ? { result: 'notified', draft, stored } : { result: 'no-recipients' };
   }
 
   return async (ctx, delivered) => {
@@ -292,14 +305,14 @@ export function createNotifyEffect({ audience, groupId, log }: NotifyDeps): Even
       return;
     }
     // after the commit, so a line is never written for a notification that was rolled back
-    if (outcome.rows.length > NOTIFICATION_LOG_LINES) {
+    if (outcome.stored.count > NOTIFICATION_LOG_LINES) {
       // a fan-out to thousands: one line for all (a line each would be 100 000 lines for one event)
       log.info(
         {
           audience,
-          notifications: outcome.rows.length,
-          first_notification_id: Number(outcome.rows[0]!.id),
-          last_notification_id: Number(outcome.rows[outcome.rows.length - 1]!.id),
+          notifications: outcome.stored.count,
+          first_notification_id: outcome.stored.firstId,
+          last_notification_id: outcome.stored.lastId,
           kind: outcome.draft.kind,
           product_id: outcome.draft.productId,
           sale_id: outcome.draft.saleId,
@@ -310,7 +323,7 @@ export function createNotifyEffect({ audience, groupId, log }: NotifyDeps): Even
       );
       return;
     }
-    for (const row of outcome.rows) {
+    for (const row of outcome.stored.rows) {
       log.info(
         {
           audience,

@@ -14,6 +14,8 @@
  *    duplicated (same Message-ID), none is lost. A failure sets last_error and the next attempt
  *    (exponential backoff, capped); a permanent SMTP refusal (5xx) or the last attempt → failed.
  *
+ * Each round first queues the next chunk of a large fan-out's deliveries (delivery/fanout.ts).
+ *
  * Stock emails are throttled per (user, product) when they are sent (delivery/throttle.ts): one
  * inside a window is deferred to its end, and only the newest deferred one goes out. A digest row
  * (no notification; delivery/digests.ts) is rendered from its window's notifications when sent.
@@ -23,6 +25,7 @@ import type { Logger } from 'pino';
 import { getConfig, type DeliverySettings } from '../shared/config';
 import { createMailer, isPermanentSmtpFailure, messageIdFor, type MailLocale, type Mailer } from './mailer';
 import { digestItems } from './digests';
+import { expandFanout } from './fanout';
 import { ALL_EMAIL, type Category, type Template } from './preferences';
 import { isStockTemplate, newerStockDelivery, releaseWindow, takeWindow, type StockDelivery } from './throttle';
 import { renderDigest } from './templates/digest';
@@ -242,7 +245,14 @@ export function createDeliveryWorker({ db, log, mailer: given, settings: overrid
     log[level]({ delivery_id: Number(d.id), notification_id: d.notification_id === null ? null : Number(d.notification_id), cadence: d.cadence ?? undefined, recipient_id: d.recipient_id, template: d.template, attempts: d.attempts, ...outcome }, `delivery ${outcome.status}`);
   }
 
+  /** a fan-out job had notifications left after the last chunk: poll again at once */
+  let fanoutLeft = false;
+
   async function runOnce(): Promise<number> {
+    // a large fan-out's deliveries are queued here, a chunk per round, so they flow in as they are sent
+    const expanded = await expandFanout(db, settings.fanoutChunk);
+    fanoutLeft = expanded.fanoutId !== undefined && !expanded.done;
+    if (expanded.fanoutId !== undefined) log.info({ fanout_id: expanded.fanoutId, queued: expanded.queued, done: expanded.done }, 'fan-out chunk queued');
     const batch = await claim();
     await Promise.all(
       batch.map(async (d) => {
@@ -266,7 +276,7 @@ export function createDeliveryWorker({ db, log, mailer: given, settings: overrid
       } catch (err) {
         log.error({ err }, 'delivery batch failed; retrying after the poll interval');
       }
-      if (handled < settings.batchSize && running) {
+      if (handled < settings.batchSize && !fanoutLeft && running) {
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, settings.pollMs);
           wake = () => {

@@ -135,6 +135,11 @@ const envSchema = z.object({
   DELIVERY_THROTTLE_SECONDS: z.coerce.number().int().min(0).default(1800),
   /** the delivery process's /healthz, /readyz and /metrics (bin/delivery.ts; 0 picks a free port) */
   DELIVERY_HEALTH_PORT: port.default(3002),
+  // large fan-outs (issue #13 §7; delivery/fanout.ts)
+  /** a notification with more recipients than this queues one fan-out job, not its email deliveries, in the consumer's transaction */
+  DELIVERY_FANOUT_INLINE_MAX: z.coerce.number().int().min(0).default(1000),
+  /** delivery rows a worker queues from a fan-out job per transaction */
+  DELIVERY_FANOUT_CHUNK: z.coerce.number().int().min(1).default(5000),
   // money and stock rules (api/services/sales.ts), abuse limits, and how operations data is exposed
   /** the largest discount (percent) sales staff may grant; admins may grant any */
   MAX_STAFF_DISCOUNT_PERCENT: z.coerce.number().min(0).max(100).default(50),
@@ -274,6 +279,10 @@ export interface DeliverySettings {
   leaseSeconds: number;
   /** 0: no throttle */
   throttleSeconds: number;
+  /** fan-outs above this many recipients queue their email through a job (delivery/fanout.ts) */
+  fanoutInlineMax: number;
+  /** delivery rows queued from a fan-out job per transaction */
+  fanoutChunk: number;
 }
 
 export interface TracingConfig {
@@ -490,6 +499,8 @@ export function parseConfig(source: NodeJS.ProcessEnv): Config {
       backoffMaxMs: Math.round(env.DELIVERY_BACKOFF_MAX_SECONDS * 1000),
       leaseSeconds: env.DELIVERY_LEASE_SECONDS,
       throttleSeconds: env.DELIVERY_THROTTLE_SECONDS,
+      fanoutInlineMax: env.DELIVERY_FANOUT_INLINE_MAX,
+      fanoutChunk: env.DELIVERY_FANOUT_CHUNK,
       healthPort: env.DELIVERY_HEALTH_PORT,
     },
     digests: { scheduleSeconds: env.DIGEST_SCHEDULE_SECONDS, defaultHour: env.DIGEST_DEFAULT_HOUR, defaultTimeZone: env.DIGEST_DEFAULT_TIME_ZONE },

@@ -1,9 +1,11 @@
 /**
  * The bridge from the consumers to the browsers. Consumers and API may be separate processes (and
- * several of each), so the consumers signal each committed notification with
- * `pg_notify('notifications', {id, recipient_id})`; every API process holds one dedicated
- * PostgreSQL connection that LISTENs on that channel and pushes the notification to the SSE
- * sessions of that recipient connected to this process.
+ * several of each), so the consumers signal each committed fan-out with one
+ * `pg_notify('notifications', {event_id, audience, first_id, last_id, count})` (a single row may also
+ * be signalled as `{id, recipient_id}`); every API process holds one dedicated PostgreSQL connection
+ * that LISTENs on that channel, reads the event's rows in that id range that belong to the users
+ * connected to this process (one query, however many followers the fan-out had) and pushes them to
+ * their SSE sessions.
  *
  * - Resume: a client reconnecting with `Last-Event-ID: <notification id>` first gets its
  *   notifications with a greater id (oldest first), then the live ones; a notification arriving
@@ -27,7 +29,7 @@ import { NOTIFICATION_CHANNEL } from '../../consumers/notify';
 import { getConfig } from '../../shared/config';
 import { componentLogger } from '../../shared/logger';
 import { createPgListener } from '../pg-listener';
-import { latestNotificationId, notificationsAfter, notificationsByIds, type NotificationView } from '../services/notifications';
+import { latestNotificationId, notificationsAfter, notificationsByIds, notificationsInRanges, type FanoutRange, type NotificationView } from '../services/notifications';
 
 export interface NotificationHub {
   /** how often an idle SSE stream sends a comment so proxies and clients keep it open */
@@ -57,7 +59,10 @@ export interface NotificationHubOptions {
   applicationName?: string;
 }
 
-const signalSchema = z.object({ id: z.number().int().positive(), recipient_id: z.string() });
+const signalSchema = z.union([
+  z.object({ id: z.number().int().positive(), recipient_id: z.string() }),
+  z.object({ event_id: z.string(), audience: z.string(), first_id: z.number().int().positive(), last_id: z.number().int().positive(), count: z.number().int().positive() }),
+]);
 
 /** How many sent ids a session remembers to suppress duplicates. */
 const SENT_MEMORY = 1_000;
@@ -81,6 +86,7 @@ export async function createNotificationHub(options: NotificationHubOptions): Pr
   const replayLimit = options.replayLimit ?? 1_000;
   const byUser = new Map<string, Set<Subscriber>>();
   let pending = new Set<number>();
+  let pendingRanges: FanoutRange[] = [];
   let flushScheduled = false;
 
   function send(sub: Subscriber, n: NotificationView): void {
@@ -114,11 +120,17 @@ export async function createNotificationHub(options: NotificationHubOptions): Pr
   async function flush(): Promise<void> {
     flushScheduled = false;
     const ids = [...pending];
+    const ranges = pendingRanges;
     pending = new Set();
+    pendingRanges = [];
     try {
       for (const n of await notificationsByIds(db, ids)) deliver(n.recipientId, n);
+      // the users connected now: one who connected since the signal replays from the table anyway
+      if (ranges.length > 0 && byUser.size > 0) {
+        for (const n of await notificationsInRanges(db, ranges, [...byUser.keys()])) deliver(n.recipientId, n);
+      }
     } catch (err) {
-      log.error({ err, ids }, 'could not load notifications to push');
+      log.error({ err, ids, ranges }, 'could not load notifications to push');
     }
   }
 
@@ -130,8 +142,13 @@ export async function createNotificationHub(options: NotificationHubOptions): Pr
       log.warn({ payload }, 'ignoring a malformed notification signal');
       return;
     }
-    if (!byUser.has(signal.recipient_id)) return; // nobody here to tell
-    pending.add(signal.id);
+    if ('first_id' in signal) {
+      if (byUser.size === 0) return; // nobody here to tell
+      pendingRanges.push({ eventId: signal.event_id, audience: signal.audience, from: signal.first_id, to: signal.last_id });
+    } else {
+      if (!byUser.has(signal.recipient_id)) return; // nobody here to tell
+      pending.add(signal.id);
+    }
     if (!flushScheduled) {
       flushScheduled = true;
       setImmediate(() => void flush());

@@ -117,3 +117,28 @@ export async function notificationsByIds(db: Knex, ids: number[]): Promise<(Noti
     .select('n.*', 'u.locale')) as (NotificationRow & { locale: MailLocale })[];
   return rows.map((r) => ({ ...notificationView(r, r.locale), recipientId: r.recipient_id }));
 }
+
+/** One fan-out's signal: the rows of one event and audience, ids first..last (api/notifications/hub.ts). */
+export interface FanoutRange {
+  eventId: string;
+  audience: string;
+  from: number;
+  to: number;
+}
+
+/**
+ * The rows of `recipientIds` in any of the fan-outs, oldest first. Served by the inbox's
+ * (recipient_id, event_id) index per connected user, never a scan of the whole range.
+ */
+export async function notificationsInRanges(db: Knex, ranges: FanoutRange[], recipientIds: string[]): Promise<(NotificationView & { recipientId: string })[]> {
+  if (ranges.length === 0 || recipientIds.length === 0) return [];
+  const rows = (await db('notifications as n')
+    .join('users as u', 'u.id', 'n.recipient_id')
+    .whereIn('n.recipient_id', recipientIds)
+    .where((q) => {
+      for (const r of ranges) void q.orWhere((one) => void one.where({ 'n.event_id': r.eventId, 'n.audience': r.audience }).whereBetween('n.id', [r.from, r.to]));
+    })
+    .orderBy('n.id')
+    .select('n.*', 'u.locale')) as (NotificationRow & { locale: MailLocale })[];
+  return rows.map((r) => ({ ...notificationView(r, r.locale), recipientId: r.recipient_id }));
+}

@@ -32,7 +32,8 @@ export interface BrowserEnv {
   /** the API (and the page at `${url}/`) */
   url: string;
   browser: Browser;
-  newPage(options?: { width?: number; height?: number }): Promise<WatchedPage>;
+  /** `locale`: the browser's language (navigator.language, Accept-Language); en-US unless given */
+  newPage(options?: { width?: number; height?: number; locale?: string }): Promise<WatchedPage>;
   close(): Promise<void>;
 }
 
@@ -74,8 +75,8 @@ export async function startBrowserEnv(options: { consumers?: string[] } = {}): P
       db: ctx.db,
       url: server.url,
       browser,
-      async newPage({ width = 1280, height = 900 } = {}) {
-        const context = await browser.newContext({ viewport: { width, height }, locale: 'en-US', timezoneId: 'UTC' });
+      async newPage({ width = 1280, height = 900, locale = 'en-US' } = {}) {
+        const context = await browser.newContext({ viewport: { width, height }, locale, timezoneId: 'UTC' });
         const page = await context.newPage();
         const problems: string[] = [];
         page.on('console', (msg) => {

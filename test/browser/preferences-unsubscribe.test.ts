@@ -1,6 +1,7 @@
 /**
  * Issue #13 in a real browser: a customer logs in, switches the page to Spanish (stock reads
- * "agotado" / "en stock"), changes a preference in the panel and saves it; a reload shows it kept
+ * "agotado" / "en stock"), changes a preference and the daily digest's hour and time zone in the
+ * panel (an unknown zone is refused with the API's message) and saves them; a reload shows them kept
  * and GET /me/preferences agrees. Then a followed product comes back in stock: the email arrives
  * (read from the local SMTP server), its unsubscribe link opens in the browser (the page with a
  * confirm button), confirming stops that product's email. A second round of back-in-stock events
@@ -74,6 +75,17 @@ test('Spanish page, a preference saved and kept, an email unsubscribed in the br
   const ownSalesEmail = panel.getByLabel('Mis compras: Correo');
   expect(await ownSalesEmail.inputValue()).toBe('immediate');
   await ownSalesEmail.selectOption('daily');
+  // the daily digest's local hour and time zone (defaults: 8 in Europe/Madrid)
+  const hour = panel.getByLabel('Hora (0–23)');
+  const zone = panel.getByLabel('Zona horaria');
+  expect([await hour.inputValue(), await zone.inputValue()]).toEqual(['8', 'Europe/Madrid']);
+  await hour.fill('19');
+  // a zone the API does not know: its 400 is shown, nothing is saved
+  await zone.fill('Mars/Olympus_Mons');
+  await panel.getByRole('button', { name: 'Guardar preferencias' }).click();
+  await panel.getByRole('alert').filter({ hasText: /IANA/ }).waitFor();
+  expect((await env.db('notification_digest_settings').where({ user_id: customer.id })).length).toBe(0);
+  await zone.fill('America/Mexico_City');
   await panel.getByRole('button', { name: 'Guardar preferencias' }).click();
   await panel.getByText('Preferencias guardadas.').waitFor();
   mkdirSync(ARTIFACTS, { recursive: true });
@@ -83,7 +95,10 @@ test('Spanish page, a preference saved and kept, an email unsubscribed in the br
   await page.getByRole('heading', { name: 'Productos', exact: true }).waitFor();
   const reloaded = page.getByRole('region', { name: 'Preferencias de notificación' });
   await eventually(async () => (await reloaded.getByLabel('Mis compras: Correo').inputValue().catch(() => '')) === 'daily', 10_000, 'the saved cadence shown after a reload');
-  const prefs = (await (await fetch(`${env.url}/me/preferences`, { headers: bearer(token) })).json()) as { grid: Record<string, { email: string }>; mutedProducts: string[] };
+  await eventually(async () => (await reloaded.getByLabel('Zona horaria').inputValue().catch(() => '')) === 'America/Mexico_City', 10_000, 'the saved zone shown after a reload');
+  expect(await reloaded.getByLabel('Hora (0–23)').inputValue()).toBe('19');
+  const prefs = (await (await fetch(`${env.url}/me/preferences`, { headers: bearer(token) })).json()) as { grid: Record<string, { email: string }>; mutedProducts: string[]; digest: { hour: number; timeZone: string } };
+  expect(prefs.digest).toEqual({ hour: 19, timeZone: 'America/Mexico_City' });
   expect(prefs.grid.own_sales?.email).toBe('daily');
   expect(prefs.grid.followed_stock?.email).toBe('immediate');
 
@@ -120,5 +135,7 @@ test('Spanish page, a preference saved and kept, an email unsubscribed in the br
   expect(await env.db('deliveries').where({ notification_id: lampAgain.id })).toEqual([]);
   const lampMails = (await listMessages(customer.email)).filter((m) => m.subject.includes(names[lamp]!));
   expect(lampMails).toHaveLength(1);
-  expect(unexpectedProblems(problems)).toEqual([]);
+  // the one refusal: the unknown time zone's 400
+  expect(unexpectedProblems(problems, [400])).toEqual([]);
+  expect(problems.filter((p) => p.includes('status of 400'))).toHaveLength(1);
 }, 120_000);

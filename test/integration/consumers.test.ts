@@ -7,8 +7,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
+import { Client as PgClient } from 'pg';
 import request from 'supertest';
-import { startConsumers, type RunningConsumers } from '../../consumers';
+import { NOTIFICATION_CHANNEL, startConsumers, type RunningConsumers } from '../../consumers';
+import { getConfig } from '../../shared/config';
 import { createKafka } from '../../shared/kafka';
 import { INVENTORY_TOPIC, SALE_TOPICS } from '../../shared/topics';
 import { createTestContext, type TestContext } from '../helpers/context';
@@ -379,6 +381,47 @@ describe('all four groups in one process', () => {
     } finally {
       stream.close();
       await server.close();
+    }
+  });
+
+  test('a fan-out to 300 followers is one set-based signal, not one per follower, and each connected follower still gets its push', async () => {
+    const p = await insertProduct(ctx.db, { name: 'Popular lamp' });
+    const fans = await createUser(ctx.db, { role: 'customer' });
+    const fanToken = await tokenFor(ctx.app, fans.email, fans.password);
+    expect((await request(ctx.app).post(`/products/${p}/follow`).set(bearer(fanToken))).status).toBe(201);
+    await ctx.db.raw(
+      `WITH u AS (INSERT INTO users (email, name, role, password_hash)
+         SELECT 'crowd-' || ? || '-' || g || '@example.com', 'Crowd ' || g, 'customer', 'x' FROM generate_series(1, 299) g RETURNING id)
+       INSERT INTO product_follows (user_id, product_id) SELECT id, ? FROM u`,
+      [randomUUID(), p],
+    );
+    const signals: string[] = [];
+    const pg = new PgClient({ connectionString: getConfig().database.url });
+    await pg.connect();
+    pg.on('notification', (n) => signals.push(n.payload ?? ''));
+    await pg.query(`LISTEN ${NOTIFICATION_CHANNEL}`);
+    const server = await listen(ctx.app);
+    const stream = await openSse(`${server.url}/notifications/stream`, bearer(fanToken));
+    try {
+      const back = stockChanged(p, 2, 'out_of_stock', 'in_stock', { available: 5 });
+      await publish(ctx.deps.producer, back);
+      await stream.waitFor((m) => json(m).eventId === back.event_id, 10_000);
+      const ids = new Set(
+        ((await ctx.db('notifications').where({ event_id: back.event_id, audience: 'customers' }).select('id')) as { id: string }[]).map((r) => Number(r.id)),
+      );
+      expect(ids.size).toBe(300);
+      // the signals that announce these rows, however they are shaped (one id, or an event's range with a count)
+      const ours = () =>
+        signals
+          .map((s) => JSON.parse(s) as { id?: number; event_id?: string; audience?: string; count?: number })
+          .filter((s) => (s.id !== undefined ? ids.has(s.id) : s.event_id === back.event_id && s.audience === 'customers'));
+      const announced = () => ours().reduce((n, s) => n + (s.id !== undefined ? 1 : s.count!), 0);
+      await eventually(async () => announced() >= 300, 10_000, 'every row announced');
+      expect(ours()).toHaveLength(1);
+    } finally {
+      stream.close();
+      await server.close();
+      await pg.end();
     }
   });
 

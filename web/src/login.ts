@@ -1,44 +1,37 @@
-/** The login form, with the demo users listed when the server seeds them (development). */
-import { api, describeError, setSession, type Session, type UiConfig, type User } from './api';
+/**
+ * The login form, with the demo users listed when the server seeds them (development), in the
+ * browser's language until the language switch here picks another (nobody is logged in yet, so
+ * the choice stays in the page; sign-up gives it to the new account).
+ */
+import type { UiConfig, User } from './api';
+import { authForm, postAnonymous } from './auth-form';
 import { h, showMessage } from './dom';
+import { LOCALE_NAMES, currentLocale, t, type Locale } from './i18n';
 import { signupForm } from './signup';
 
-export function loginView(config: UiConfig, onLoggedIn: (user: User) => void, notice?: string): HTMLElement {
-  const error = h('p', { class: 'message error', role: 'alert', id: 'login-error' });
-  const email = h('input', { id: 'login-email', name: 'email', type: 'email', autocomplete: 'username', required: true, 'aria-describedby': 'login-error' });
-  const password = h('input', { id: 'login-password', name: 'password', type: 'password', autocomplete: 'current-password', required: true });
-  const submit = h('button', { type: 'submit', class: 'primary' }, 'Log in');
+export interface LoginOptions {
+  notice?: string;
+  /** the language switch: draw the login page again in `locale` */
+  onLanguage(locale: Locale): void;
+}
 
-  const form = h(
-    'form',
-    { class: 'panel login-form', 'aria-labelledby': 'login-heading' },
-    h('h2', { id: 'login-heading' }, 'Log in'),
-    error,
-    h('label', { for: 'login-email' }, 'Email'),
-    email,
-    h('label', { for: 'login-password' }, 'Password'),
-    password,
-    submit,
-  );
-  showMessage(error, notice);
-
-  form.addEventListener('submit', (e) => {
-    e.preventDefault();
-    void (async () => {
-      submit.disabled = true;
-      showMessage(error, undefined);
-      try {
-        const res = await api<Session>('POST', '/auth/login', { email: email.value, password: password.value }, { auth: false });
-        setSession(res);
-        onLoggedIn(res.user);
-      } catch (err) {
-        showMessage(error, describeError(err));
-        password.focus();
-      } finally {
-        submit.disabled = false;
-      }
-    })();
+export function loginView(config: UiConfig, onLoggedIn: (user: User) => void, options: LoginOptions): HTMLElement {
+  const signUp = h('button', { type: 'button', class: 'link' }, t().newCustomer);
+  const { form, error, inputs } = authForm({
+    id: 'login',
+    heading: t().logIn,
+    fields: [
+      { key: 'email', label: t().loginEmail, attrs: { type: 'email', autocomplete: 'username', 'aria-describedby': 'login-error' } },
+      { key: 'password', label: t().loginPassword, attrs: { type: 'password', autocomplete: 'current-password' } },
+    ],
+    submitLabel: t().logInButton,
+    afterSubmit: signUp,
+    send: (v) => postAnonymous('/auth/login', { email: v.email, password: v.password }),
+    onDone: onLoggedIn,
+    retryField: 'password',
   });
+  const { email, password } = inputs;
+  showMessage(error, options.notice);
 
   const demo =
     config.demoUsers.length === 0
@@ -46,8 +39,8 @@ export function loginView(config: UiConfig, onLoggedIn: (user: User) => void, no
       : h(
           'section',
           { class: 'panel demo-users', 'aria-labelledby': 'demo-heading' },
-          h('h2', { id: 'demo-heading' }, 'Demo users'),
-          h('p', {}, 'Password: ', h('code', {}, config.demoPasswordHint ?? '')),
+          h('h2', { id: 'demo-heading' }, t().demoUsers),
+          h('p', {}, t().demoPassword, h('code', {}, config.demoPasswordHint ?? '')),
           h(
             'ul',
             {},
@@ -76,8 +69,6 @@ export function loginView(config: UiConfig, onLoggedIn: (user: User) => void, no
           ),
         );
 
-  const signUp = h('button', { type: 'button', class: 'link' }, 'New customer? Create an account');
-  form.append(signUp);
   signUp.addEventListener('click', () => {
     const signup = signupForm(onLoggedIn, () => {
       signup.replaceWith(form);
@@ -87,11 +78,19 @@ export function loginView(config: UiConfig, onLoggedIn: (user: User) => void, no
     signup.querySelector('input')?.focus();
   });
 
+  const language = h(
+    'select',
+    { id: 'login-language', 'aria-label': t().language },
+    (Object.keys(LOCALE_NAMES) as Locale[]).map((l) => h('option', { value: l, selected: l === currentLocale(), lang: l }, LOCALE_NAMES[l])),
+  );
+  language.addEventListener('change', () => options.onLanguage(language.value as Locale));
+
   return h(
     'main',
     { class: 'login' },
+    h('div', { class: 'login-language' }, language),
     h('h1', {}, 'sales-saga'),
-    h('p', { class: 'lead' }, 'Live stock, sales and notifications.'),
+    h('p', { class: 'lead' }, t().lead),
     h('div', { class: 'login-grid' }, form, demo),
   );
 }

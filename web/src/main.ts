@@ -16,12 +16,13 @@ import type { StreamState } from './stream';
 const root = document.getElementById('app')!;
 let disposeDashboard: (() => void) | undefined;
 
-function showLogin(config: UiConfig, notice?: string): void {
+/** `locale`: chosen with the login page's language switch; otherwise the browser's language */
+function showLogin(config: UiConfig, notice?: string, locale?: Locale): void {
   disposeDashboard?.();
   disposeDashboard = undefined;
-  setLocale(undefined); // the browser's language until someone logs in
-  setChildren(root, loginView(config, (user) => showDashboard(config, user), notice));
-  document.title = 'sales-saga · log in';
+  setLocale(locale); // the browser's language until someone logs in or picks another
+  setChildren(root, loginView(config, (user) => showDashboard(config, user), { notice, onLanguage: (l) => showLogin(config, notice, l) }));
+  document.title = `sales-saga · ${t().logIn}`;
   document.getElementById('login-email')?.focus();
 }
 
@@ -111,7 +112,8 @@ async function boot(): Promise<void> {
     return;
   }
   handleUnauthorized((reason) => {
-    showLogin(config, `Your session has ended (${reason}). Please log in again.`);
+    setLocale(undefined); // the notice in the language the login page is drawn in (the browser's)
+    showLogin(config, t().sessionEnded(reason));
   });
   if (!currentToken()) return showLogin(config);
   resumeSession();

@@ -1,6 +1,7 @@
 /**
  * The preferences panel: the category × channel grid of GET /me/preferences (in-app off or at once;
- * email off, at once, or in an hourly or daily digest), "send me email" at all, the products whose
+ * email off, at once, or in an hourly or daily digest), "send me email" at all, the daily digest's
+ * local hour and time zone (any IANA zone; common ones offered, the API refuses an unknown one), the products whose
  * emails the user stopped (with a way back), saved with PUT /me/preferences; and the products the
  * user follows, each with Unfollow (DELETE /products/:id/follow).
  */
@@ -14,7 +15,12 @@ interface Preferences {
   grid: Record<string, { in_app: Cadence; email: Cadence }>;
   email: boolean;
   mutedProducts: string[];
+  /** when the daily digest goes out: a local hour in an IANA time zone */
+  digest: { hour: number; timeZone: string };
 }
+
+/** offered in the zone field; any other IANA zone may be typed (the API checks it: 400 if unknown) */
+const COMMON_ZONES = ['Europe/Madrid', 'Atlantic/Canary', 'Europe/Lisbon', 'Europe/London', 'Europe/Paris', 'America/Mexico_City', 'America/Bogota', 'America/Lima', 'America/Santiago', 'America/Argentina/Buenos_Aires', 'America/New_York', 'America/Los_Angeles', 'UTC'];
 
 const IN_APP: Cadence[] = ['off', 'immediate'];
 const EMAIL: Cadence[] = ['off', 'immediate', 'hourly', 'daily'];
@@ -69,6 +75,17 @@ export function preferencesPanel(options: { follows: boolean; onUnfollow?(produc
               }),
             ),
           );
+    const digest = h(
+      'fieldset',
+      { class: 'digest-time' },
+      h('legend', {}, t().digestHour),
+      h('label', { for: 'pref-digest-hour' }, t().digestHourLabel),
+      h('input', { id: 'pref-digest-hour', type: 'number', min: 0, max: 23, step: 1, required: true, value: prefs.digest.hour }),
+      h('label', { for: 'pref-digest-zone' }, t().timeZone),
+      h('input', { id: 'pref-digest-zone', list: 'pref-digest-zones', required: true, autocomplete: 'off', spellcheck: 'false', 'aria-describedby': 'pref-digest-zone-hint', value: prefs.digest.timeZone }),
+      h('datalist', { id: 'pref-digest-zones' }, COMMON_ZONES.map((z) => h('option', { value: z }))),
+      h('p', { class: 'muted', id: 'pref-digest-zone-hint' }, t().timeZoneHint),
+    );
     setChildren(
       form,
       h(
@@ -78,6 +95,7 @@ export function preferencesPanel(options: { follows: boolean; onUnfollow?(produc
         h('tbody', {}, rows),
       ),
       h('p', { class: 'all-email' }, allEmail, ' ', h('label', { for: 'pref-all-email' }, t().allEmail)),
+      digest,
       muted,
       h('button', { type: 'submit', class: 'primary' }, t().save),
     );
@@ -101,11 +119,13 @@ export function preferencesPanel(options: { follows: boolean; onUnfollow?(produc
         (grid[category!] ??= {})[channel as 'in_app' | 'email'] = el.value;
       }
       const email = (form.querySelector('#pref-all-email') as HTMLInputElement | null)?.checked ?? true;
+      const hour = (form.querySelector('#pref-digest-hour') as HTMLInputElement).valueAsNumber;
+      const timeZone = (form.querySelector('#pref-digest-zone') as HTMLInputElement).value.trim();
       const button = form.querySelector('button[type=submit]') as HTMLButtonElement;
       button.disabled = true;
       showMessage(status, undefined);
       try {
-        render(await api<Preferences>('PUT', '/me/preferences', { grid, email, ...(unmute.size > 0 ? { unmuteProducts: [...unmute] } : {}) }));
+        render(await api<Preferences>('PUT', '/me/preferences', { grid, email, digest: { hour, timeZone }, ...(unmute.size > 0 ? { unmuteProducts: [...unmute] } : {}) }));
         showMessage(error, undefined);
         showMessage(status, t().saved);
       } catch (err) {
