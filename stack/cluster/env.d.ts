@@ -15,7 +15,11 @@ export interface ClusterPorts {
   kafka: KafkaNodePorts[];
   postgres: number;
   temporal: number;
+  temporalHistory: number;
+  temporalMatching: number;
+  temporalWorker: number;
   temporalUi: number;
+  temporalMembership: number;
   smtp: number;
   smtpUi: number;
   zipkin: number;

@@ -21,7 +21,8 @@ const tracing = () => getConfig().tracing.exporter === 'zipkin' && getConfig().t
 /** The servers alone (the cluster suite starts the app replicas itself, as children it can kill). */
 export async function clusterServersUp(): Promise<ClusterTemporal> {
   const started = Date.now();
-  const [temporal] = await Promise.all([startClusterTemporal(), startPostgres(), startKafkaCluster(), startMailServer(), ...(tracing() ? [startZipkin()] : [])]);
+  // the Temporal server keeps its state in PostgreSQL: it starts once that is up
+  const [temporal] = await Promise.all([startPostgres().then(() => startClusterTemporal()), startKafkaCluster(), startMailServer(), ...(tracing() ? [startZipkin()] : [])]);
   say(`cluster servers ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   return temporal;
 }
