@@ -12,6 +12,7 @@ export interface ClusterPorts {
   apiMetrics: number[];
   workerMetrics: number[];
   consumersHealth: number[];
+  deliveryHealth: number[];
   kafka: KafkaNodePorts[];
   postgres: number;
   temporal: number;

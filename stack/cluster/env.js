@@ -27,6 +27,7 @@ function clusterPorts(base) {
     apiMetrics: two(20),
     workerMetrics: two(30),
     consumersHealth: two(40),
+    deliveryHealth: two(44),
     // node i: broker port base+50+2i, its controller port one above
     kafka: [0, 1, 2].map((i) => ({ nodeId: i + 1, broker: base + 50 + 2 * i, controller: base + 51 + 2 * i })),
     postgres: base + 60,
@@ -75,7 +76,7 @@ function clusterEnv({ base, stateDir, appEnv }) {
 }
 
 // settings that would point the topology at other servers: it only ever runs (and breaks) its own
-const dropped = ['DATABASE_URL', 'TEMPORAL_TASK_QUEUE', 'TEMPORAL_UI_URL', 'TEMPORAL_API_KEY', 'TEMPORAL_TLS', 'KAFKA_SSL', 'KAFKA_SASL_MECHANISM', 'METRICS_PORT', 'WORKER_METRICS_ADDRESS', 'CONSUMERS_HEALTH_PORT', 'SMTP_URL', 'OTEL_EXPORTER_ZIPKIN_ENDPOINT', 'TEMPORAL_SERVER_POSTGRES_URL', 'TEMPORAL_SERVER_METRICS_PORT'];
+const dropped = ['DATABASE_URL', 'TEMPORAL_TASK_QUEUE', 'TEMPORAL_UI_URL', 'TEMPORAL_API_KEY', 'TEMPORAL_TLS', 'KAFKA_SSL', 'KAFKA_SASL_MECHANISM', 'METRICS_PORT', 'WORKER_METRICS_ADDRESS', 'CONSUMERS_HEALTH_PORT', 'DELIVERY_HEALTH_PORT', 'SMTP_URL', 'OTEL_EXPORTER_ZIPKIN_ENDPOINT', 'TEMPORAL_SERVER_POSTGRES_URL', 'TEMPORAL_SERVER_METRICS_PORT'];
 
 /**
  * Applies the topology's environment to `env`. `kind` 'run' is `npm run cluster` (CLUSTER_BASE_PORT,
