@@ -52,15 +52,19 @@ export function inventoryEventFor(m: StockMovementRow): InventoryEvent {
   };
 }
 
+/**
+ * One producer call per message, so each call has one partition and one leader. kafkajs 2.2.4's
+ * send keeps, across its retries, the brokers that already answered and skips them: when a batch
+ * spans two leaders, one answers and the other dies, the dead one's partitions move to a broker
+ * that already answered and the retry never sends them, yet the call resolves — the events are
+ * lost (the cluster suite's leader-kill fault lost a sale.created that way). With one message per
+ * call a retry always goes to a broker without an answer. The calls run concurrently; kafkajs's
+ * idempotent producer still sends one request at a time per broker.
+ */
 async function send(producer: () => Promise<Producer>, messages: OutgoingMessage[]): Promise<void> {
   if (messages.length === 0) return;
-  const byTopic = new Map<string, OutgoingMessage[]>();
-  for (const m of messages) byTopic.set(m.topic, [...(byTopic.get(m.topic) ?? []), m]);
   const p = await producer();
-  await p.sendBatch({
-    acks: -1,
-    topicMessages: [...byTopic.entries()].map(([topic, ms]) => ({ topic, messages: ms.map(({ key, value, headers }) => ({ key, value, headers })) })),
-  });
+  await Promise.all(messages.map(({ topic, key, value, headers }) => p.send({ topic, acks: -1, messages: [{ key, value, headers }] })));
 }
 
 export function createPublishActivities(db: Knex, producer: () => Promise<Producer>) {

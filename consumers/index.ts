@@ -10,11 +10,10 @@
  * processed_events claim keeps every effect exactly-once across rebalances.
  */
 import type { Knex } from 'knex';
-import { Partitioners } from 'kafkajs';
 import type { Logger } from 'pino';
 import { getConfig } from '../shared/config';
 import { createDb } from '../shared/db';
-import { createKafka } from '../shared/kafka';
+import { createKafka, PRODUCER_OPTIONS } from '../shared/kafka';
 import { logger as rootLogger } from '../shared/logger';
 import { EVENT_TOPICS } from '../shared/topics';
 import { ANALYTICS_GROUP, ANALYTICS_TOPICS, createAnalyticsEffect } from './analytics';
@@ -64,7 +63,7 @@ export async function startConsumers(options: StartConsumersOptions = {}): Promi
   const ownDb = !options.db;
   const db = options.db ?? createDb();
   const kafka = createKafka('-consumers');
-  const dlqProducer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  const dlqProducer = kafka.producer(PRODUCER_OPTIONS);
   const groupId = (base: string) => (options.groupSuffix ? `${base}-${options.groupSuffix}` : base);
 
   function definition(base: string): { topics: string[]; effect: EventEffect; component: string } {

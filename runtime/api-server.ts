@@ -2,7 +2,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
-import { Partitioners } from 'kafkajs';
 import { createApp } from '../api/app';
 import { createMetricsApp, metricsOnApiPort } from '../api/metrics';
 import type { Dependencies } from '../api/dependencies';
@@ -10,7 +9,7 @@ import { createNotificationHub } from '../api/notifications/hub';
 import { closeProductStream } from '../api/routes/product-stream';
 import { getConfig } from '../shared/config';
 import { createDb } from '../shared/db';
-import { createKafka } from '../shared/kafka';
+import { createKafka, PRODUCER_OPTIONS } from '../shared/kafka';
 import { componentLogger } from '../shared/logger';
 import { createTemporalClient } from '../shared/temporal';
 import type { Stoppable } from './lifecycle';
@@ -30,7 +29,7 @@ export async function startApiServer(): Promise<Stoppable & { server: Server; ur
   const db = createDb();
   const kafka = createKafka('-api');
   const kafkaAdmin = kafka.admin();
-  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  const producer = kafka.producer(PRODUCER_OPTIONS);
   await Promise.all([kafkaAdmin.connect(), producer.connect()]);
   const temporal = await createTemporalClient();
   // one LISTEN connection per API process bridges notifications from any consumer process to SSE

@@ -90,6 +90,7 @@ export async function startWorker(tuning: WorkerTuning = {}): Promise<Stoppable 
     namespace: temporal.namespace,
     ...sagaWorkerOptions({ db: db(), producer, temporal: async () => client }),
     ...WORKER_DEFAULTS,
+    ...(temporal.workerMaxConcurrentWorkflowTasks && { maxConcurrentWorkflowTaskExecutions: temporal.workerMaxConcurrentWorkflowTasks }),
     ...tuning,
     shutdownGraceTime: WORKER_SHUTDOWN_GRACE_MS,
   });

@@ -70,6 +70,12 @@ const envSchema = z.object({
   TEMPORAL_UI_PORT: port.default(8233),
   /** Where the Temporal worker's own (Rust core) metrics are served in Prometheus format. */
   WORKER_METRICS_ADDRESS: z.string().default('127.0.0.1:9464'),
+  /**
+   * Workflow tasks a worker process holds at once (default runtime/worker.ts WORKER_DEFAULTS). A
+   * held task's 10 s timeout runs while it waits for the worker's workflow thread: on starved
+   * cores fewer slots leave the rest queued at the server, where no timeout runs.
+   */
+  WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(2).optional(),
 
   JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 characters').default(DEV_JWT_SECRET),
   /** access tokens are short; a session lives on through refresh tokens (REFRESH_TOKEN_TTL_SECONDS) */
@@ -237,6 +243,8 @@ export interface Config {
     uiUrl: string;
     uiPort: number;
     workerMetricsAddress: string;
+    /** WORKER_MAX_CONCURRENT_WORKFLOW_TASKS; unset: the worker's default */
+    workerMaxConcurrentWorkflowTasks?: number;
   };
   auth: { jwtSecret: string; jwtTtlSeconds: number; refreshTtlSeconds: number; scrypt: { N: number; r: number; p: number } };
   /** bin/create-admin.ts */
@@ -458,6 +466,7 @@ export function parseConfig(source: NodeJS.ProcessEnv): Config {
       uiUrl: env.TEMPORAL_UI_URL ?? `http://127.0.0.1:${env.TEMPORAL_UI_PORT}`,
       uiPort: env.TEMPORAL_UI_PORT,
       workerMetricsAddress: env.WORKER_METRICS_ADDRESS,
+      workerMaxConcurrentWorkflowTasks: env.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
     },
     auth: {
       jwtSecret: env.JWT_SECRET,

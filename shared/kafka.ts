@@ -33,12 +33,21 @@ export function kafka(): Kafka {
 let sharedProducer: Promise<Producer> | undefined;
 
 /**
- * The process's producer: idempotent (no duplicates from its own retries), which in kafkajs
- * requires maxInFlightRequests = 1; acks=-1 is the default for idempotent producers.
+ * The process's producer. Not idempotent: kafkajs 2.2.4 keeps one sequence number per partition
+ * but serialises requests per broker only, so while a partition's leader moves, concurrent sends
+ * (the worker's activities share this producer) can reuse a sequence number the broker already
+ * holds, and the broker acknowledges that send as a duplicate without writing it: the cluster
+ * suite lost an inventory event during a leader election that way (and saw
+ * OUT_OF_ORDER_SEQUENCE_NUMBER after a leader's SIGKILL). Every event carries its id and every
+ * consumer deduplicates by it, so a resend's duplicate costs nothing, a silent drop does.
+ * acks=-1 (every in-sync replica, at least min.insync.replicas) is asked for by each send;
+ * one request in flight per broker keeps each connection's order.
  */
+export const PRODUCER_OPTIONS = { createPartitioner: Partitioners.DefaultPartitioner, idempotent: false, maxInFlightRequests: 1, allowAutoTopicCreation: false };
+
 export function producer(): Promise<Producer> {
   sharedProducer ??= (async () => {
-    const p = kafka().producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    const p = kafka().producer(PRODUCER_OPTIONS);
     await p.connect();
     return p;
   })().catch((err: unknown) => {

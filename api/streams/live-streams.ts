@@ -152,7 +152,14 @@ export function createLiveStreams(db: Knex, limits: Partial<LiveStreamLimits> = 
     async open(req, res, options = {}) {
       const user = currentUser(res);
       const expiresAtMs = accessExpiresAt(res) * 1000;
+      // better-sse learns of a hang-up from the response's close event: one that came before (or
+      // right after) its session was created is missed, the session looks connected for good and
+      // would hold its place until the token expires (behind a balancer, reconnecting clients
+      // then filled the per-user cap and got 429 for minutes). We watch it ourselves.
+      let hungUp = res.closed;
+      res.once('close', () => (hungUp = true));
       if (!(await isActiveUser(db, user.id))) throw AppError.unauthorized('this account can no longer sign in');
+      if (hungUp) return undefined;
       // checked and counted with no await in between, so concurrent opens cannot both take the last place
       if (total >= resolved.maxPerProcess) throw tooMany(res, `this server holds its maximum of ${resolved.maxPerProcess} live streams; retry shortly`);
       let mine = byUser.get(user.id);
@@ -177,8 +184,10 @@ export function createLiveStreams(db: Knex, limits: Partial<LiveStreamLimits> = 
         throw err;
       }
       const s = Object.assign(placeholder, { session });
-      if (!session.isConnected) {
+      if (!session.isConnected || hungUp) {
         forget(s);
+        // stops the keep-alive timer the session started for a connection that is gone
+        if (session.isConnected) (session as unknown as { onDisconnected(): void }).onDisconnected();
         return undefined;
       }
       session.once('disconnected', () => forget(s));

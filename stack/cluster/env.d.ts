@@ -12,10 +12,15 @@ export interface ClusterPorts {
   apiMetrics: number[];
   workerMetrics: number[];
   consumersHealth: number[];
+  deliveryHealth: number[];
   kafka: KafkaNodePorts[];
   postgres: number;
   temporal: number;
+  temporalHistory: number;
+  temporalMatching: number;
+  temporalWorker: number;
   temporalUi: number;
+  temporalMembership: number;
   smtp: number;
   smtpUi: number;
   zipkin: number;

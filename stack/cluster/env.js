@@ -12,6 +12,11 @@ const repoRoot = resolve(__dirname, '../..');
 const DEFAULT_BASE = { run: 33000, test: 34000 };
 const REPLICAS = 2;
 
+function membershipBase(port) {
+  const MAX = 32764 - 3;
+  return port <= MAX ? port : port - 10_000 * Math.ceil((port - MAX) / 10_000);
+}
+
 /** Every port of the topology, from its base (a window of 100 ports). */
 function clusterPorts(base) {
   const two = (offset) => Array.from({ length: REPLICAS }, (_, i) => base + offset + i);
@@ -22,12 +27,19 @@ function clusterPorts(base) {
     apiMetrics: two(20),
     workerMetrics: two(30),
     consumersHealth: two(40),
+    deliveryHealth: two(44),
     // node i: broker port base+50+2i, its controller port one above
     kafka: [0, 1, 2].map((i) => ({ nodeId: i + 1, broker: base + 50 + 2 * i, controller: base + 51 + 2 * i })),
     postgres: base + 60,
+    // the Temporal server's four roles (frontend = the address the app dials), then its UI server
     temporal: base + 70,
-    // the dev server serves its metrics on temporal + 2
+    temporalHistory: base + 71,
+    temporalMatching: base + 72,
+    temporalWorker: base + 73,
     temporalUi: base + 74,
+    // the roles' membership ports (+0…+3): the server stores them in a smallint column, so a base
+    // above 32 685 moves them down by whole 10 000s (42000 → 32075), outside the window
+    temporalMembership: membershipBase(base + 75),
     smtp: base + 80,
     smtpUi: base + 81,
     zipkin: base + 90,
@@ -48,6 +60,13 @@ function clusterEnv({ base, stateDir, appEnv }) {
     // likewise for Temporal: stack/cluster/temporal.ts starts it
     TEMPORAL_ADDRESS: `127.0.0.1:${p.temporal}`,
     TEMPORAL_UI_PORT: String(p.temporalUi),
+    // the Temporal server on PostgreSQL (stack/temporal-server.ts), its UI server on TEMPORAL_UI_PORT
+    TEMPORAL_SERVER_FRONTEND_PORT: String(p.temporal),
+    TEMPORAL_SERVER_HISTORY_PORT: String(p.temporalHistory),
+    TEMPORAL_SERVER_MATCHING_PORT: String(p.temporalMatching),
+    TEMPORAL_SERVER_WORKER_PORT: String(p.temporalWorker),
+    TEMPORAL_SERVER_MEMBERSHIP_PORT: String(p.temporalMembership),
+    TEMPORAL_SERVER_UI_PORT: String(p.temporalUi),
     LOCAL_SMTP_PORT: String(p.smtp),
     LOCAL_SMTP_UI_PORT: String(p.smtpUi),
     LOCAL_ZIPKIN_PORT: String(p.zipkin),
@@ -57,7 +76,7 @@ function clusterEnv({ base, stateDir, appEnv }) {
 }
 
 // settings that would point the topology at other servers: it only ever runs (and breaks) its own
-const dropped = ['DATABASE_URL', 'TEMPORAL_TASK_QUEUE', 'TEMPORAL_UI_URL', 'TEMPORAL_API_KEY', 'TEMPORAL_TLS', 'KAFKA_SSL', 'KAFKA_SASL_MECHANISM', 'METRICS_PORT', 'WORKER_METRICS_ADDRESS', 'CONSUMERS_HEALTH_PORT', 'SMTP_URL', 'OTEL_EXPORTER_ZIPKIN_ENDPOINT'];
+const dropped = ['DATABASE_URL', 'TEMPORAL_TASK_QUEUE', 'TEMPORAL_UI_URL', 'TEMPORAL_API_KEY', 'TEMPORAL_TLS', 'KAFKA_SSL', 'KAFKA_SASL_MECHANISM', 'METRICS_PORT', 'WORKER_METRICS_ADDRESS', 'CONSUMERS_HEALTH_PORT', 'DELIVERY_HEALTH_PORT', 'SMTP_URL', 'OTEL_EXPORTER_ZIPKIN_ENDPOINT', 'TEMPORAL_SERVER_POSTGRES_URL', 'TEMPORAL_SERVER_METRICS_PORT'];
 
 /**
  * Applies the topology's environment to `env`. `kind` 'run' is `npm run cluster` (CLUSTER_BASE_PORT,

@@ -4,6 +4,7 @@
  * (and Zipkin when tracing), then migrations and topics (replication factor 3), REPLICAS of every
  * app process, and HAProxy in front of the API replicas. Every step is idempotent.
  */
+import { spawnSync } from 'node:child_process';
 import { getConfig } from '../../shared/config';
 import { startMailServer, stopMailServer } from '../mail';
 import { repoRoot } from '../paths';
@@ -21,7 +22,8 @@ const tracing = () => getConfig().tracing.exporter === 'zipkin' && getConfig().t
 /** The servers alone (the cluster suite starts the app replicas itself, as children it can kill). */
 export async function clusterServersUp(): Promise<ClusterTemporal> {
   const started = Date.now();
-  const [temporal] = await Promise.all([startClusterTemporal(), startPostgres(), startKafkaCluster(), startMailServer(), ...(tracing() ? [startZipkin()] : [])]);
+  // the Temporal server keeps its state in PostgreSQL: it starts once that is up
+  const [temporal] = await Promise.all([startPostgres().then(() => startClusterTemporal()), startKafkaCluster(), startMailServer(), ...(tracing() ? [startZipkin()] : [])]);
   say(`cluster servers ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   return temporal;
 }
@@ -29,8 +31,19 @@ export async function clusterServersUp(): Promise<ClusterTemporal> {
 /** Migrations, topics (replication factor 3) and, in development, demo data: bin/migrate.ts, as a deploy runs it. */
 export function migrateCluster(): void {
   say('migrating (bin/migrate.ts: schema, topics with replication factor 3)');
-  // output captured: a failure's error carries its last lines
-  run(process.execPath, ['--import', 'tsx', 'bin/migrate.ts'], { cwd: repoRoot });
+  // output captured: a failure's error carries its last lines. Brokers that just formed their
+  // quorum may answer a metadata request for a topic created a moment ago with "does not host
+  // this topic-partition"; the migration is idempotent, so it runs again
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      run(process.execPath, ['--import', 'tsx', 'bin/migrate.ts'], { cwd: repoRoot });
+      return;
+    } catch (err) {
+      if (attempt >= 3) throw err;
+      say(`migration attempt ${attempt} failed (${(err as Error).message.split('\n').pop()?.slice(0, 160)}); again in 5 s`);
+      spawnSync('sleep', ['5']);
+    }
+  }
 }
 
 export function balancerSettings() {

@@ -46,7 +46,7 @@ export function replicaSpecs(roles: readonly Role[] = ['api', 'worker', 'consume
       case 'consumers':
         return { env: { CONSUMERS_HEALTH_PORT: String(p.consumersHealth[i]) }, urls: [`${local(p.consumersHealth[i]!)}/readyz`] };
       case 'delivery':
-        return { env: {}, urls: [] };
+        return { env: { DELIVERY_HEALTH_PORT: String(p.deliveryHealth[i]) }, urls: [`${local(p.deliveryHealth[i]!)}/readyz`] };
     }
   };
   return roles.flatMap((role) =>

@@ -1,12 +1,14 @@
 /**
  * THE TEMPORAL SEAM of the production topology: the one place that says which Temporal server the
- * cluster runs. For now it is the stack's dev server (stack/temporal.ts) on the topology's ports
- * (TEMPORAL_ADDRESS / TEMPORAL_UI_PORT from stack/cluster/env.js); the Temporal server on
- * PostgreSQL (stack/temporal-server.ts: startTemporalServer / stopTemporalServer / restart)
- * replaces these three functions' bodies, and nothing else changes.
+ * cluster runs. It is the Temporal server on PostgreSQL (stack/temporal-server.ts): four roles as
+ * four processes, persistence and visibility in the topology's PostgreSQL, the UI server beside
+ * it, on the topology's ports (TEMPORAL_SERVER_* and TEMPORAL_UI_PORT from stack/cluster/env.js;
+ * the frontend is TEMPORAL_ADDRESS) and in its state dir.
  */
-import { getConfig } from '../../shared/config';
-import { startTemporal, stopTemporal, temporalStatus } from '../temporal';
+import { stopTemporal } from '../temporal';
+import { restartHistoryRole, startTemporalServer, stopTemporalServer, temporalServerStatus } from '../temporal-server';
+import { TEMPORAL_SERVER_VERSION } from '../temporal-server-build';
+import { frontendAddress } from '../temporal-server-config';
 
 export interface ClusterTemporal {
   /** what runs, for the printed overview */
@@ -16,21 +18,29 @@ export interface ClusterTemporal {
 }
 
 export async function startClusterTemporal(): Promise<ClusterTemporal> {
-  await startTemporal();
-  return { kind: 'Temporal dev server (stack/temporal.ts; the server on PostgreSQL plugs in at stack/cluster/temporal.ts)', address: getConfig().temporal.address, uiUrl: getConfig().temporal.uiUrl };
+  const s = await startTemporalServer();
+  return {
+    kind: `Temporal server ${TEMPORAL_SERVER_VERSION} on PostgreSQL: frontend, history, matching, worker as 4 processes, ${s.historyShards} history shards, logs ${s.dir}`,
+    address: frontendAddress(s),
+    uiUrl: `http://127.0.0.1:${s.ports.ui}`,
+  };
 }
 
 export async function stopClusterTemporal(): Promise<boolean> {
-  return stopTemporal();
+  // and a dev server a state dir may still hold from before the topology ran the real server
+  const devServer = await stopTemporal();
+  return (await stopTemporalServer()) || devServer;
 }
 
-/** Stops and starts the server on the same persistence (the cluster suite's Temporal fault). */
-export async function restartClusterTemporal(downMs = 5_000): Promise<void> {
-  await stopTemporal();
-  await new Promise((r) => setTimeout(r, downMs));
-  await startTemporal();
+/**
+ * The cluster suite's Temporal fault: the history role (the one that owns the shards and the
+ * sagas' state) crashed with SIGKILL and started again while the frontend, matching and worker
+ * roles keep running; resolves once workflow calls are served again.
+ */
+export async function restartClusterTemporal(): Promise<void> {
+  await restartHistoryRole({ signal: 'SIGKILL' });
 }
 
 export function clusterTemporalStatus(): string {
-  return temporalStatus();
+  return temporalServerStatus();
 }

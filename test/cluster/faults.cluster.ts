@@ -7,6 +7,7 @@
  */
 import { kafkaNodes, partitionLeader, startKafkaNode, stopKafkaNode, waitForBrokers } from '../../stack/cluster/kafka-cluster';
 import { SALE_TOPICS } from '../../shared/topics';
+import { restartClusterTemporal } from '../../stack/cluster/temporal';
 import { sleep } from '../chaos/support/apps';
 import { activitiesInFlight, configSummary, runScenario, type Fault, type ScenarioOptions } from '../chaos/support/suite';
 import { ensureWhole, startClusterSuite, type ClusterSuite } from './support/cluster-suite';
@@ -115,9 +116,18 @@ const apiKill: Fault = {
   },
 };
 
-// TEMPORAL SERVER RESTART goes here: a Fault calling restartClusterTemporal() from
-// stack/cluster/temporal.ts (the seam), added to this list once that runs the Temporal server on PostgreSQL.
-for (const fault of [leaderKill, twoBrokersDown, workerKill, consumerKillInRebalance]) {
+const temporalHistoryRestart: Fault = {
+  name: 'Temporal history role SIGKILL + restart',
+  async inject() {
+    await sleep(1_500);
+    const t = Date.now();
+    // the role that owns the shards and the sagas' state; frontend, matching and worker keep running
+    await restartClusterTemporal();
+    return `history role killed and serving again after ${((Date.now() - t) / 1000).toFixed(1)} s`;
+  },
+};
+
+for (const fault of [leaderKill, twoBrokersDown, workerKill, consumerKillInRebalance, temporalHistoryRestart]) {
   test(`${fault.name}: every saga ends, the invariants hold`, async () => {
     expectAllPassed(await runScenario(suite, fault, SCENARIO));
   }, 900_000);

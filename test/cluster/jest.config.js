@@ -17,6 +17,10 @@ Object.assign(process.env, {
   MAX_OPEN_RESERVATIONS_PER_CUSTOMER: '100000',
   MAX_RESERVED_UNITS_PER_PRODUCT: '100000',
   SEED_DEMO_DATA: 'false',
+  // two cores carry the whole topology: with the default 40 slots a worker held workflow tasks up
+  // to 57 s (its workflow thread works through them one by one), past their 10 s timeout, and the
+  // timed-out tasks failed Update-with-Start (FAILED_PRECONDITION) until clients gave up
+  WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: process.env.CLUSTER_TEST_WORKFLOW_TASK_SLOTS || '8',
 });
 
 /** @type {import('jest').Config} */

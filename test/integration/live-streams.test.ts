@@ -5,6 +5,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { get, type IncomingMessage } from 'node:http';
+import { connect } from 'node:net';
 import type { Knex } from 'knex';
 import request from 'supertest';
 import { createApp } from '../../api/app';
@@ -256,6 +257,32 @@ describe('caps', () => {
       expect(c2.status).toBe(200);
       const a4 = await track(openSse(`${limited.url}/notifications/stream`, bearer(a.token)));
       expect(a4.status).toBe(429); // the process is full again
+    } finally {
+      await limited.close();
+    }
+  });
+});
+
+describe('a client that hangs up while its stream is being opened', () => {
+  test('takes no place: behind a balancer the hang-ups of reconnecting clients must not fill the per-user cap', async () => {
+    const limited = await limitedServer({ maxPerUser: 2, maxPerProcess: 100 });
+    try {
+      const a = await user();
+      const { port } = new URL(limited.url);
+      // the request, then the client's FIN at once: the server sees the close while it checks the
+      // token and the user (before the SSE session exists)
+      const hangUp = () =>
+        new Promise<void>((resolve, reject) => {
+          const socket = connect(Number(port), '127.0.0.1', () => {
+            socket.end(`GET /notifications/stream HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\nAuthorization: Bearer ${a.token}\r\n\r\n`);
+          });
+          socket.on('error', reject);
+          socket.on('close', () => resolve());
+        });
+      for (let i = 0; i < 5; i += 1) await hangUp();
+      await eventually(async () => limited.streams.count() === 0, 3_000, `the hung-up streams are forgotten (${limited.streams.count()} still counted)`);
+      const a1 = await track(openSse(`${limited.url}/notifications/stream`, bearer(a.token)));
+      expect(a1.status).toBe(200);
     } finally {
       await limited.close();
     }

@@ -3,7 +3,8 @@
  * second run would wipe and restart the first one's servers under it. The lock is a file next to
  * the state dir holding the owner's pid; a lock whose owner is gone is taken over.
  */
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 
 function ownerAlive(pid: number): boolean {
   try {
@@ -17,6 +18,8 @@ function ownerAlive(pid: number): boolean {
 export async function acquireLock(file: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let told = false;
+  // on a fresh clone the folder (.state) does not exist yet
+  mkdirSync(dirname(file), { recursive: true });
   for (;;) {
     try {
       writeFileSync(file, `${process.pid}\n`, { flag: 'wx' });
