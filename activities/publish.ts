@@ -58,8 +58,8 @@ export function inventoryEventFor(m: StockMovementRow): InventoryEvent {
  * spans two leaders, one answers and the other dies, the dead one's partitions move to a broker
  * that already answered and the retry never sends them, yet the call resolves — the events are
  * lost (the cluster suite's leader-kill fault lost a sale.created that way). With one message per
- * call a retry always goes to a broker without an answer. The calls run concurrently; kafkajs's
- * idempotent producer still sends one request at a time per broker.
+ * call a retry always goes to a broker without an answer. The calls run concurrently (the
+ * producer is not idempotent: shared/kafka.ts says why; consumers deduplicate by event id).
  */
 async function send(producer: () => Promise<Producer>, messages: OutgoingMessage[]): Promise<void> {
   if (messages.length === 0) return;
