@@ -20,7 +20,7 @@
  *   offsets and leaves the group, so a rebalance hands its partitions over at once.
  */
 import { trace } from '@opentelemetry/api';
-import type { Admin, Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import { KafkaJSError, type Admin, type Consumer, type EachBatchPayload, type IHeaders, type Kafka, type KafkaMessage, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { dlqTopic } from '../shared/topics';
 import type { BatchHandler } from './batch';
@@ -95,18 +95,34 @@ function copyHeaders(headers: IHeaders | undefined): IHeaders {
 }
 
 /**
+ * A retriable broker answer (KafkaJSError.retriable, e.g. NOT_COORDINATOR while a fresh broker's
+ * group coordinator loads) is asked again with backoff, for about 30 s; kafkajs's admin calls
+ * pass some of these on without retrying them.
+ */
+async function retryingRetriable<T>(call: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (err) {
+      if (!(err instanceof KafkaJSError) || !err.retriable || attempt >= 12) throw err;
+      await new Promise((r) => setTimeout(r, Math.min(100 * 2 ** attempt, 5_000)));
+    }
+  }
+}
+
+/**
  * For `startFromNow`: the current end offset of every partition the group has never committed.
  * After the join, the consumer seeks its assigned ones there; with autoCommit on, kafkajs commits
  * a seek before its next fetch, so from then on the group has offsets of its own. (admin.setOffsets
  * would do the same before joining, but it runs a throw-away consumer per topic and takes seconds.)
  */
-async function endOffsetsOfUncommitted(admin: Admin, groupId: string, topics: string[]): Promise<Map<string, string>> {
+export async function endOffsetsOfUncommitted(admin: Admin, groupId: string, topics: string[]): Promise<Map<string, string>> {
   const snapshot = new Map<string, string>();
-  const committed = await admin.fetchOffsets({ groupId, topics });
+  const committed = await retryingRetriable(() => admin.fetchOffsets({ groupId, topics }));
   for (const { topic, partitions } of committed) {
     const missing = new Set(partitions.filter((p) => Number(p.offset) < 0).map((p) => p.partition));
     if (missing.size === 0) continue;
-    for (const end of await admin.fetchTopicOffsets(topic)) {
+    for (const end of await retryingRetriable(() => admin.fetchTopicOffsets(topic))) {
       if (missing.has(end.partition)) snapshot.set(`${topic}:${end.partition}`, end.high);
     }
   }
