@@ -34,6 +34,7 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { InventoryEvent, SaleEvent } from '../shared/events';
+import type { NotificationView } from '../shared/api-views';
 import { emailDeliveriesCte } from '../delivery/fanout';
 import { AUDIENCE_ROLE, categoryOf, defaultsFor, emailWorthy, templateOf } from '../delivery/preferences';
 import { getConfig } from '../shared/config';
@@ -65,16 +66,9 @@ export interface NotifyDeps {
   emailFanoutInlineMax?: number;
 }
 
-interface Draft {
-  kind: 'inventory' | 'sale';
-  productId: string | null;
-  saleId: string | null;
-  status: string;
-  /** English, stored beside the message (logs, old readers); the API renders the message per recipient */
-  title: string;
-  body: string;
+/** A notification before its recipients: title and body in English, stored beside the message (logs, old readers); the API renders the message per recipient. */
+interface Draft extends Pick<NotificationView, 'kind' | 'productId' | 'saleId' | 'status' | 'title' | 'body' | 'eventId'> {
   message: InAppMessage;
-  eventId: string;
   /** inventory: the status the change is measured from (picks the email template) */
   from?: string | null;
 }
