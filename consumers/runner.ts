@@ -96,7 +96,7 @@ function copyHeaders(headers: IHeaders | undefined): IHeaders {
 
 /**
  * A retriable broker answer (KafkaJSError.retriable, e.g. NOT_COORDINATOR while a fresh broker's
- * group coordinator loads) is asked again with backoff, for about 30 s; kafkajs's admin calls
+ * group coordinator loads) is asked again with backoff, for about 35 s; kafkajs's admin calls
  * pass some of these on without retrying them.
  */
 async function retryingRetriable<T>(call: () => Promise<T>): Promise<T> {
