@@ -6,6 +6,7 @@ import type { Client } from '@temporalio/client';
 import type { Knex } from 'knex';
 import type { Producer } from 'kafkajs';
 import { createDigestActivities } from './digests';
+import { createFusedStepActivities } from './fused-steps';
 import { createPublishActivities } from './publish';
 import { createReconcileActivities } from './reconcile';
 import { createSaleActivities } from './sales';
@@ -23,6 +24,7 @@ export function createActivities({ db, producer, temporal }: ActivityDeps) {
     ...createSaleActivities(db),
     ...createStockActivities(db),
     ...createPublishActivities(db, producer),
+    ...createFusedStepActivities(db, producer),
     ...createReconcileActivities(db, temporal),
     ...createDigestActivities(db),
   };

@@ -29,6 +29,8 @@ export interface Movement {
   statusBefore: StockStatus;
   statusAfter: StockStatus;
   version: number;
+  /** the ledger row as written: what its inventory event is built from (activities/publish.ts) */
+  row: StockMovementRow;
 }
 
 /** A stock_movements row as node-postgres returns it (bigints as strings). */
@@ -105,5 +107,6 @@ export async function applyStockChange(db: Knex | Knex.Transaction, change: Stoc
     statusBefore: row.status_before,
     statusAfter: row.status_after,
     version: Number(row.version),
+    row,
   };
 }

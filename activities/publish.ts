@@ -16,7 +16,8 @@ import {
   type SaleStatus,
 } from '../shared/events';
 import type { StockMovementRow } from './inventory-ledger';
-import { currentTrace, inSpanLinkedToSale } from '../shared/sale-trace';
+import type { SaleView } from '../shared/sale-types';
+import { currentTrace, inSpanLinkedToSale, type SaleTrace } from '../shared/sale-trace';
 import { findSale, findSaleTrace } from './sale-records';
 
 /**
@@ -61,65 +62,80 @@ export function inventoryEventFor(m: StockMovementRow): InventoryEvent {
  * call a retry always goes to a broker without an answer. The calls run concurrently (the
  * producer is not idempotent: shared/kafka.ts says why; consumers deduplicate by event id).
  */
-async function send(producer: () => Promise<Producer>, messages: OutgoingMessage[]): Promise<void> {
-  if (messages.length === 0) return;
-  const p = await producer();
-  await Promise.all(messages.map(({ topic, key, value, headers }) => p.send({ topic, acks: -1, messages: [{ key, value, headers }] })));
+export async function sendEvents(producer: () => Promise<Producer>, messages: OutgoingMessage[]): Promise<string[]> {
+  if (messages.length > 0) {
+    const p = await producer();
+    await Promise.all(messages.map(({ topic, key, value, headers }) => p.send({ topic, acks: -1, messages: [{ key, value, headers }] })));
+  }
+  return messages.map((m) => m.headers.event_id ?? '');
+}
+
+/**
+ * A step's messages: the sale's event, and the inventory events of the stock it moved (its ledger
+ * rows of MOVEMENT_OF's type). The event describes the sale as it was at that step, not as it is
+ * now: a sale.created that is only delivered after the sale was completed (broker down meanwhile)
+ * still says RESERVED, v1.
+ */
+export function saleEventMessages(sale: SaleView, kind: SaleEventKind, movements: StockMovementRow[]): OutgoingMessage[] {
+  const step = STEP[kind];
+  const occurredAt = kind === 'completed' ? sale.completedAt : kind === 'cancelled' ? sale.cancelledAt : sale.createdAt;
+  const saleEvent = saleMessage({
+    event_id: saleEventId(kind, sale.id),
+    type: `sale.${kind}`,
+    occurred_at: occurredAt ?? sale.updatedAt,
+    version: step.version,
+    sale_id: sale.id,
+    status: step.status,
+    customer_name: sale.customerName,
+    customer_email: sale.customerEmail,
+    customer_user_id: sale.customerUserId,
+    items: sale.items.map((i) => ({ product_id: i.productId, product_name: i.productName, quantity: i.quantity, unit_price: i.unitPrice })),
+    subtotal: sale.subtotal,
+    discount: sale.discount,
+    total: sale.total,
+    expires_at: sale.expiresAt,
+    payment_method: kind === 'completed' ? sale.paymentMethod : null,
+    payment_reference: kind === 'completed' ? sale.paymentReference : null,
+    reason: kind === 'cancelled' ? sale.cancelReason : null,
+  });
+  const movement = MOVEMENT_OF[kind];
+  const moved = movement ? movements.filter((m) => m.type === movement).sort((a, b) => (a.product_id < b.product_id ? -1 : a.product_id > b.product_id ? 1 : 0)) : [];
+  return [saleEvent, ...moved.map((m) => inventoryMessage(inventoryEventFor(m)))];
+}
+
+/** The stock movements of a step of this sale, read back (MOVEMENT_OF's type; none for a completion). */
+export async function stepMovements(db: Knex, saleId: string, kind: SaleEventKind): Promise<StockMovementRow[]> {
+  const movement = MOVEMENT_OF[kind];
+  return movement ? db('stock_movements').where({ sale_id: saleId, type: movement }).orderBy('product_id') : [];
+}
+
+/**
+ * Runs a publication in the current span, or — when the current trace is not the sale's own (a
+ * PATCH's, the expiry's, the reconciliation's) — under a span that links back to the sale's trace.
+ * `origin`: the sale's trace when the caller has it at hand; read from the sale row otherwise.
+ */
+export async function inPublishSpan<T>(db: Knex, saleId: string, kind: SaleEventKind, run: () => Promise<T>, origin?: SaleTrace): Promise<T> {
+  const here = currentTrace(); // tracing off: none, and no look-up
+  if (!here) return run();
+  const sale = origin ?? (await findSaleTrace(db, saleId));
+  if (sale && sale.traceId !== here.traceId) return inSpanLinkedToSale(`sale.${kind} publish`, saleId, sale, run);
+  return run();
 }
 
 export function createPublishActivities(db: Knex, producer: () => Promise<Producer>) {
   return {
-    /**
-     * The sale's event for this step, plus the inventory events of the stock it moved. Published in
-     * another trace than the sale's own (a PATCH's, the expiry's, the reconciliation's), they go out
-     * under a span that links back to the sale's trace.
-     */
+    /** The sale's event for this step, plus the inventory events of the stock it moved, read back from the database. */
     async publishSaleEvents(saleId: string, kind: SaleEventKind): Promise<string[]> {
-      const here = currentTrace(); // tracing off: none, and no look-up
-      const origin = here ? await findSaleTrace(db, saleId) : undefined;
-      if (origin && origin.traceId !== here?.traceId) return inSpanLinkedToSale(`sale.${kind} publish`, saleId, origin, () => publishSaleEventsNow(saleId, kind));
-      return publishSaleEventsNow(saleId, kind);
+      return inPublishSpan(db, saleId, kind, async () => {
+        const sale = await findSale(db, saleId);
+        if (!sale) return [];
+        return sendEvents(producer, saleEventMessages(sale, kind, await stepMovements(db, saleId, kind)));
+      });
     },
 
     async publishMovements(movementIds: number[]): Promise<string[]> {
       const movements: StockMovementRow[] = await db('stock_movements').whereIn('id', movementIds).orderBy('id');
-      const messages = movements.map((m) => inventoryMessage(inventoryEventFor(m)));
-      await send(producer, messages);
-      return messages.map((m) => m.headers.event_id ?? '');
+      return sendEvents(producer, movements.map((m) => inventoryMessage(inventoryEventFor(m))));
     },
   };
-
-  /** sale events of one step, sent now (in whatever span is current) */
-  async function publishSaleEventsNow(saleId: string, kind: SaleEventKind): Promise<string[]> {
-    const sale = await findSale(db, saleId);
-    if (!sale) return [];
-    // The event describes the sale as it was at that step, not as it is now: a sale.created that is
-    // only delivered after the sale was completed (broker down meanwhile) still says RESERVED, v1.
-    const step = STEP[kind];
-    const occurredAt = kind === 'completed' ? sale.completedAt : kind === 'cancelled' ? sale.cancelledAt : sale.createdAt;
-    const saleEvent = saleMessage({
-      event_id: saleEventId(kind, sale.id),
-      type: `sale.${kind}`,
-      occurred_at: occurredAt ?? sale.updatedAt,
-      version: step.version,
-      sale_id: sale.id,
-      status: step.status,
-      customer_name: sale.customerName,
-      customer_email: sale.customerEmail,
-      customer_user_id: sale.customerUserId,
-      items: sale.items.map((i) => ({ product_id: i.productId, product_name: i.productName, quantity: i.quantity, unit_price: i.unitPrice })),
-      subtotal: sale.subtotal,
-      discount: sale.discount,
-      total: sale.total,
-      expires_at: sale.expiresAt,
-      payment_method: kind === 'completed' ? sale.paymentMethod : null,
-      payment_reference: kind === 'completed' ? sale.paymentReference : null,
-      reason: kind === 'cancelled' ? sale.cancelReason : null,
-    });
-    const movement = MOVEMENT_OF[kind];
-    const movements: StockMovementRow[] = movement ? await db('stock_movements').where({ sale_id: saleId, type: movement }).orderBy('product_id') : [];
-    const messages = [saleEvent, ...movements.map((m) => inventoryMessage(inventoryEventFor(m)))];
-    await send(producer, messages);
-    return messages.map((m) => m.headers.event_id ?? '');
-  }
 }

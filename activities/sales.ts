@@ -8,7 +8,7 @@ import type { Knex } from 'knex';
 import { FAILURE, type PaymentMethod, type ReserveRequest, type SaleView, type StockShortage } from '../shared/sale-types';
 import { INT32_MAX } from '../shared/limits';
 import { currentTrace } from '../shared/sale-trace';
-import { applyStockChange } from './inventory-ledger';
+import { applyStockChange, type StockMovementRow } from './inventory-ledger';
 import { findSale, saleItems, saleWithHashOf, type SaleRow } from './sale-records';
 
 export type SaleWithHash = SaleView & { requestHash: string };
@@ -27,11 +27,22 @@ async function mustFind(db: Knex, saleId: string): Promise<SaleWithHash> {
   return sale;
 }
 
-export function createSaleActivities(db: Knex) {
+/**
+ * What a step did: the sale as it committed it and the ledger rows it wrote (their inventory events
+ * are built from them, activities/fused-steps.ts). A retry of a step that had committed writes
+ * nothing: `movements` is undefined then, and whoever needs them reads them back.
+ */
+export interface StepOutcome<S = SaleWithHash> {
+  sale: S;
+  movements: StockMovementRow[] | undefined;
+}
+
+/** The steps' transactions, answering with what they wrote; the activities below and the fused steps run them. */
+export function saleSteps(db: Knex) {
   return {
-    async reserveSale(request: ReserveRequest): Promise<SaleWithHash> {
+    async reserve(request: ReserveRequest): Promise<StepOutcome> {
       const items = mergeItems(request.items);
-      const reserved = await db.transaction(async (trx): Promise<SaleWithHash | undefined> => {
+      const reserved = await db.transaction(async (trx): Promise<StepOutcome | undefined> => {
         const products: { id: string; price: number; name: string }[] = await trx('products').whereIn('id', items.map((i) => i.productId)).select('id', 'price', 'name');
         const byId = new Map(products.map((p) => [p.id, p]));
         const unknown = items.filter((i) => !byId.has(i.productId)).map((i) => i.productId);
@@ -75,9 +86,11 @@ export function createSaleActivities(db: Knex) {
         await trx('sale_items').insert(items.map((i) => ({ sale_id: request.saleId, product_id: i.productId, quantity: i.quantity, unit_price: priceOf(i.productId) })));
 
         const shortages: StockShortage[] = [];
+        const movements: StockMovementRow[] = [];
         for (const item of items) {
           const moved = await applyStockChange(trx, { productId: item.productId, type: 'reserve', onHandDelta: 0, reservedDelta: item.quantity, saleId: request.saleId });
-          if (!moved) {
+          if (moved) movements.push(moved.row);
+          else {
             const stock: { available: number } = await trx('inventory').where({ product_id: item.productId }).first('available');
             shortages.push({ productId: item.productId, requested: item.quantity, available: stock.available });
           }
@@ -88,13 +101,14 @@ export function createSaleActivities(db: Knex) {
           throw ApplicationFailure.nonRetryable(`insufficient stock for ${which}`, FAILURE.insufficientStock, { shortages });
         }
         // items are sorted by product id (mergeItems), as findSale orders them
-        return saleWithHashOf(row, items.map((i) => ({ product_id: i.productId, name: byId.get(i.productId)?.name ?? '', quantity: i.quantity, unit_price: priceOf(i.productId) })));
+        const sale = saleWithHashOf(row, items.map((i) => ({ product_id: i.productId, name: byId.get(i.productId)?.name ?? '', quantity: i.quantity, unit_price: priceOf(i.productId) })));
+        return { sale, movements };
       });
-      return reserved ?? mustFind(db, request.saleId);
+      return reserved ?? { sale: await mustFind(db, request.saleId), movements: undefined };
     },
 
-    async completeSale(saleId: string, payment: { paymentMethod: PaymentMethod; paymentReference?: string | null }): Promise<SaleWithHash> {
-      const completed = await db.transaction(async (trx): Promise<SaleWithHash | undefined> => {
+    async complete(saleId: string, payment: { paymentMethod: PaymentMethod; paymentReference?: string | null }): Promise<StepOutcome> {
+      const completed = await db.transaction(async (trx): Promise<StepOutcome | undefined> => {
         // the status change first: it locks the sale row (as FOR UPDATE did) and answers with the row
         const [row]: SaleRow[] = await trx('sales')
           .where({ id: saleId, status: 'RESERVED' })
@@ -114,20 +128,22 @@ export function createSaleActivities(db: Knex) {
           throw ApplicationFailure.nonRetryable(`cannot complete a ${sale.status.toLowerCase()} sale`, FAILURE.illegalTransition);
         }
         const items = await saleItems(trx, saleId);
+        const movements: StockMovementRow[] = [];
         for (const item of items) {
           // the reserved units leave the shelf: on_hand and reserved both drop, available is unchanged
           const moved = await applyStockChange(trx, { productId: item.product_id, type: 'sale', onHandDelta: -item.quantity, reservedDelta: -item.quantity, saleId });
           if (!moved) throw ApplicationFailure.nonRetryable(`reservation of ${item.product_id} for sale ${saleId} is missing`, 'LedgerInconsistent');
+          movements.push(moved.row);
         }
-        return saleWithHashOf(row, items);
+        return { sale: saleWithHashOf(row, items), movements };
       });
-      return completed ?? mustFind(db, saleId);
+      return completed ?? { sale: await mustFind(db, saleId), movements: undefined };
     },
 
-    /** Compensation: gives the reserved stock back. A sale that was never reserved is a no-op. */
-    async cancelSale(saleId: string, reason: string): Promise<SaleWithHash | undefined> {
+    /** Compensation: gives the reserved stock back. A sale that was never reserved is a no-op (sale undefined). */
+    async cancel(saleId: string, reason: string): Promise<StepOutcome<SaleWithHash | undefined>> {
       let exists = true;
-      const cancelled = await db.transaction(async (trx): Promise<SaleWithHash | undefined> => {
+      const cancelled = await db.transaction(async (trx): Promise<StepOutcome | undefined> => {
         const [row]: SaleRow[] = await trx('sales')
           .where({ id: saleId, status: 'RESERVED' })
           .update({ status: 'CANCELLED', cancel_reason: reason, version: 2, cancelled_at: trx.fn.now(), updated_at: trx.fn.now() })
@@ -139,14 +155,27 @@ export function createSaleActivities(db: Knex) {
           throw ApplicationFailure.nonRetryable(`cannot cancel a ${sale.status.toLowerCase()} sale`, FAILURE.illegalTransition);
         }
         const items = await saleItems(trx, saleId);
+        const movements: StockMovementRow[] = [];
         for (const item of items) {
           const moved = await applyStockChange(trx, { productId: item.product_id, type: 'release', onHandDelta: 0, reservedDelta: -item.quantity, saleId, reason });
           if (!moved) throw ApplicationFailure.nonRetryable(`reservation of ${item.product_id} for sale ${saleId} is missing`, 'LedgerInconsistent');
+          movements.push(moved.row);
         }
-        return saleWithHashOf(row, items);
+        return { sale: saleWithHashOf(row, items), movements };
       });
       if (cancelled) return cancelled;
-      return exists ? mustFind(db, saleId) : undefined;
+      return { sale: exists ? await mustFind(db, saleId) : undefined, movements: undefined };
     },
+  };
+}
+
+/** The steps as activities of their own (sagas of the first generation; compensations), answering with the sale. */
+export function createSaleActivities(db: Knex) {
+  const steps = saleSteps(db);
+  return {
+    reserveSale: async (request: ReserveRequest): Promise<SaleWithHash> => (await steps.reserve(request)).sale,
+    completeSale: async (saleId: string, payment: { paymentMethod: PaymentMethod; paymentReference?: string | null }): Promise<SaleWithHash> =>
+      (await steps.complete(saleId, payment)).sale,
+    cancelSale: async (saleId: string, reason: string): Promise<SaleWithHash | undefined> => (await steps.cancel(saleId, reason)).sale,
   };
 }

@@ -52,7 +52,7 @@ async function main(): Promise<void> {
     const scarce = await createProduct(ctx.db, 1);
     const rejected = await request(ctx.app).post('/sales').set(bearer(token)).set('Idempotency-Key', `replay-${Date.now()}`).send({ customerName: 'Replay', customerEmail: 'replay@example.com', items: [{ productId: scarce, quantity: 5 }] });
     if (rejected.status !== 409) throw new Error(`expected 409, got ${rejected.status}`);
-    const rows = await ctx.deps.temporal.workflow.list({ query: `WorkflowType = 'saleWorkflow' AND ExecutionStatus = 'Completed'` });
+    const rows = await ctx.deps.temporal.workflow.list({ query: `WorkflowType IN ('saleWorkflow', 'saleWorkflowV2') AND ExecutionStatus = 'Completed'` });
     for await (const wf of rows) {
       const result = (await ctx.deps.temporal.workflow.getHandle(wf.workflowId).result()) as { outcome?: string };
       if (result?.outcome === 'REJECTED') {

@@ -109,6 +109,11 @@ const envSchema = z.object({
   /** the reconciliation schedule: how often it looks for reserved sales no saga will finish, and how long past expiry it waits */
   RECONCILE_INTERVAL_SECONDS: z.coerce.number().int().min(1).default(60),
   RECONCILE_GRACE_SECONDS: z.coerce.number().int().min(0).default(60),
+  /**
+   * a step's events are sent inside the step when the broker answers within this long; otherwise the
+   * step answers and the saga publishes them in a step of their own, retried until the broker has them
+   */
+  STEP_INLINE_PUBLISH_TIMEOUT_MS: z.coerce.number().int().min(0).default(3000),
 
   STACK_STATE_DIR: z.string().optional(),
   STACK_CACHE_DIR: z.string().optional(),
@@ -252,7 +257,7 @@ export interface Config {
   demo: { seed: boolean; password: string };
   saga: { reservationTtlSeconds: number };
   streams: StreamSettings;
-  sagaEdges: { requestDeadlineSeconds: number; stepRetryWarnAttempts: number; reconcileIntervalSeconds: number; reconcileGraceSeconds: number };
+  sagaEdges: { requestDeadlineSeconds: number; stepRetryWarnAttempts: number; reconcileIntervalSeconds: number; reconcileGraceSeconds: number; inlinePublishTimeoutMs: number };
   stack: { stateDir?: string; cacheDir?: string };
   mail: MailConfig;
   rules: { maxStaffDiscountPercent: number; maxOpenReservationsPerCustomer: number; maxReservedUnitsPerProduct: number; writeRateLimitPerMinute: number };
@@ -489,6 +494,7 @@ export function parseConfig(source: NodeJS.ProcessEnv): Config {
       stepRetryWarnAttempts: env.STEP_RETRY_WARN_ATTEMPTS,
       reconcileIntervalSeconds: env.RECONCILE_INTERVAL_SECONDS,
       reconcileGraceSeconds: env.RECONCILE_GRACE_SECONDS,
+      inlinePublishTimeoutMs: env.STEP_INLINE_PUBLISH_TIMEOUT_MS,
     },
     stack: { stateDir: env.STACK_STATE_DIR, cacheDir: env.STACK_CACHE_DIR },
     mail: mailConfig(env),

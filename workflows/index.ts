@@ -1,5 +1,5 @@
 /** The workflows the worker registers (the bundle's entry point). */
-export { saleWorkflow } from './sale';
+export { saleWorkflow, saleWorkflowV2 } from './sale';
 export { stockChangeWorkflow } from './stock';
 export { reconcileSalesWorkflow } from './reconcile';
 export { emailDigestsWorkflow } from './digests';

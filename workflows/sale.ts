@@ -22,6 +22,13 @@
  * happens next); a workflow cancel then settles the sale — whichever step committed wins, and its
  * terminal event is published; the events of a committed step are always published; and a status
  * change whose step failed leaves the sale reserved with its expiry still armed.
+ *
+ * Two generations share this code. `saleWorkflow` is the first: it decides the behaviour above by
+ * patch markers, so every saga it ever started replays as it ran. `saleWorkflowV2` (what POST
+ * /sales starts since issue #14) has all of it from its first line, so it records no patch marker
+ * (each cost a marker and a search-attribute upsert in the history), and it fuses each step with its
+ * events (activities/fused-steps.ts): one local activity per step instead of two. Its search
+ * attributes are written whole at the reservation; later steps upsert only the status.
  */
 import {
   ApplicationFailure,
@@ -89,15 +96,37 @@ function describe(sale: SaleView): string {
   return `**${sale.status}** · ${sale.customerName} <${sale.customerEmail}> · total ${(sale.total / 100).toFixed(2)}\n\nexpires ${sale.expiresAt}\n\n${lines}`;
 }
 
+/** How one generation of the saga runs (see the header). */
+interface Generation {
+  steps: 'queued' | 'local' | 'fused';
+  safeEdges: boolean;
+  outcomeTraces: boolean;
+}
+
+/** The first generation: its behaviour is decided by patch markers, in the order they were introduced. */
 export async function saleWorkflow(saleId: string): Promise<SaleWorkflowResult> {
+  // decided once, before any handler runs, so every step of one saga runs the same way
+  const localSteps = patched(LOCAL_STEPS);
+  const safeEdges = patched(SAFE_EDGES);
+  const outcomeTraces = patched(OUTCOME_TRACES);
+  return runSale(saleId, { steps: localSteps ? 'local' : 'queued', safeEdges, outcomeTraces });
+}
+
+/** The second generation (issue #14): everything of the first, no patch markers, fused steps. */
+export async function saleWorkflowV2(saleId: string): Promise<SaleWorkflowResult> {
+  return runSale(saleId, { steps: 'fused', safeEdges: true, outcomeTraces: true });
+}
+
+async function runSale(saleId: string, generation: Generation): Promise<SaleWorkflowResult> {
   let sale: (SaleView & { requestHash: string }) | undefined;
   let rejected = false;
   let change: StatusChange | undefined; // a transition that has been accepted (in progress or done)
   const compensations: (() => Promise<(SaleView & { requestHash: string }) | undefined>)[] = [];
-  // decided once, before any handler runs, so every step of one saga runs the same way
-  const { db, broker } = patched(LOCAL_STEPS) ? local : queued;
-  const safeEdges = patched(SAFE_EDGES);
-  const outcomeTraces = patched(OUTCOME_TRACES);
+  const { db, broker } = generation.steps === 'queued' ? queued : local;
+  const { safeEdges, outcomeTraces } = generation;
+  const fused = generation.steps === 'fused';
+  /** fused: the events that are on the broker (sent with their step or on their own) */
+  const published = new Set<SaleEventKind>();
   /** OUTCOME_TRACES: the trace context the outcome's steps and events run in, once something decided it */
   let outcomeContext: Context | undefined;
   let expirySpan: Span | undefined;
@@ -106,15 +135,31 @@ export async function saleWorkflow(saleId: string): Promise<SaleWorkflowResult> 
   let createdPublished = false;
 
   const record = (next: SaleView & { requestHash: string }): void => {
+    const first = sale === undefined;
     sale = next;
-    upsertSearchAttributes([
-      { key: SaleStatusKey, value: next.status },
-      { key: CustomerEmailKey, value: next.customerEmail },
-      { key: SaleTotalKey, value: next.total },
-      { key: ProductIdsKey, value: next.items.map((i) => i.productId) },
-    ]);
+    // fused: the customer, total and products never change after the reservation
+    upsertSearchAttributes(
+      fused && !first
+        ? [{ key: SaleStatusKey, value: next.status }]
+        : [
+            { key: SaleStatusKey, value: next.status },
+            { key: CustomerEmailKey, value: next.customerEmail },
+            { key: SaleTotalKey, value: next.total },
+            { key: ProductIdsKey, value: next.items.map((i) => i.productId) },
+          ],
+    );
     setCurrentDetails(describe(next));
   };
+
+  /** fused: a step with its events; they are sent with it only once the sale's earlier events are out (no overtaking) */
+  const fusedStep = async <S>(kind: SaleEventKind, run: (publish: boolean) => Promise<{ sale: S; published: boolean }>): Promise<S> => {
+    const done = await run(kind === 'created' || published.has('created'));
+    if (done.published) published.add(kind);
+    return done.sale;
+  };
+  const reserveStep = (request: ReserveRequest) => (fused ? fusedStep('created', (p) => db.reserveSaleAndPublish(request, p)) : db.reserveSale(request));
+  const completeStep = (requested: Extract<StatusChange, { status: 'COMPLETED' }>) => (fused ? fusedStep('completed', (p) => db.completeSaleAndPublish(saleId, requested, p)) : db.completeSale(saleId, requested));
+  const cancelStep = (reason: string) => (fused ? fusedStep('cancelled', (p) => db.cancelSaleAndPublish(saleId, reason, p)) : db.cancelSale(saleId, reason));
 
   setHandler(saleQuery, () => sale ?? null);
 
@@ -123,7 +168,7 @@ export async function saleWorkflow(saleId: string): Promise<SaleWorkflowResult> 
     if (request.saleId !== saleId) throw ApplicationFailure.nonRetryable('sale id does not match the workflow', 'BadRequest');
     compensations.push(() => step(() => db.cancelSale(saleId, change?.status === 'CANCELLED' ? (change.reason ?? 'cancelled') : COMPENSATED)));
     try {
-      const reserved = await step(() => db.reserveSale(request));
+      const reserved = await step(() => reserveStep(request));
       record(reserved);
       return reserved;
     } catch (err) {
@@ -140,10 +185,10 @@ export async function saleWorkflow(saleId: string): Promise<SaleWorkflowResult> 
       if (outcomeTraces) outcomeContext = otelContext.active();
       try {
         if (requested.status === 'COMPLETED') {
-          record(await step(() => db.completeSale(saleId, requested)));
+          record(await step(() => completeStep(requested)));
           compensations.length = 0; // committed: nothing to undo any more
         } else {
-          const cancelled = await step(() => db.cancelSale(saleId, requested.reason ?? 'cancelled by request'));
+          const cancelled = await step(() => cancelStep(requested.reason ?? 'cancelled by request'));
           if (cancelled) record(cancelled);
         }
       } catch (err) {
@@ -168,7 +213,12 @@ export async function saleWorkflow(saleId: string): Promise<SaleWorkflowResult> 
     },
   );
 
-  const publish = (kind: SaleEventKind) => step(() => broker.publishSaleEvents(saleId, kind));
+  /** A step's events on their own, retried until the broker has them; fused: unless they went out with their step. */
+  const publish = async (kind: SaleEventKind): Promise<void> => {
+    if (fused && published.has(kind)) return;
+    await step(() => broker.publishSaleEvents(saleId, kind));
+    published.add(kind);
+  };
 
   /** Runs the outcome's work in the trace of what decided it (OUTCOME_TRACES), else in the current one. */
   const inOutcomeTrace = <T>(run: () => Promise<T>): Promise<T> => (outcomeContext ? otelContext.with(outcomeContext, run) : run());
@@ -193,7 +243,7 @@ export async function saleWorkflow(saleId: string): Promise<SaleWorkflowResult> 
     change = { status: 'CANCELLED', reason: 'reservation expired' };
     log.info('reservation expired', { saleId });
     if (outcomeTraces) startExpiryTrace();
-    const cancelled = await inOutcomeTrace(() => step(() => db.cancelSale(saleId, 'reservation expired')));
+    const cancelled = await inOutcomeTrace(() => step(() => cancelStep('reservation expired')));
     if (cancelled) record(cancelled);
   };
 

@@ -15,7 +15,7 @@ import { getConfig } from '../../shared/config';
 import { AppError } from '../../shared/errors';
 import { FAILURE, saleWorkflowId, type ReserveRequest, type SaleView, type StatusChange } from '../../shared/sale-types';
 import { changeStatusUpdate, reserveUpdate } from '../../workflows/definitions';
-import type { saleWorkflow } from '../../workflows/sale';
+import type { saleWorkflowV2 } from '../../workflows/sale';
 import { isStaff, type AuthUser } from '../auth/types';
 import { assertMayGrantDiscount, assertWithinReservationLimits } from './sale-rules';
 import { applicationFailureIn } from './temporal-failures';
@@ -112,7 +112,8 @@ export async function createSale(deps: { db: Knex; temporal: Client }, user: Aut
     reservationTtlSeconds: getConfig().saga.reservationTtlSeconds,
   };
   const { taskQueue } = getConfig().temporal;
-  const start = new WithStartWorkflowOperation<typeof saleWorkflow>('saleWorkflow', {
+  // the saga's current generation (workflows/sale.ts); sagas of the first one run on as they began
+  const start = new WithStartWorkflowOperation<typeof saleWorkflowV2>('saleWorkflowV2', {
     workflowId: saleWorkflowId(saleId),
     taskQueue,
     args: [saleId],

@@ -43,7 +43,7 @@ let ctx: TestContext;
 let worker: TestWorker;
 let staff: string;
 
-/** test-only: completeSale of this sale waits until `release` is called (a step in flight during a fault) */
+/** test-only: the completion step (completeSaleAndPublish) of this sale waits until `release` is called (a step in flight during a fault) */
 const held: { saleId?: string; started?: () => void; release?: Promise<void> } = {};
 
 beforeAll(async () => {
@@ -65,12 +65,12 @@ beforeAll(async () => {
   worker = await startTestWorker(ctx, {
     wrapActivities: (real: Activities): Activities => ({
       ...real,
-      async completeSale(saleId, payment) {
+      async completeSaleAndPublish(saleId, payment, publish) {
         if (saleId === held.saleId && held.release) {
           held.started?.();
           await held.release;
         }
-        return real.completeSale(saleId, payment);
+        return real.completeSaleAndPublish(saleId, payment, publish);
       },
     }),
   });
@@ -150,7 +150,7 @@ test('a crash of the history role while a saga step runs: the saga finishes afte
   const started = new Promise<void>((r) => (held.started = r));
   held.saleId = sale.id;
   const patched = complete(sale.id).then((res) => res.status);
-  await started; // completeSale is running in the worker: the saga has a step in flight
+  await started; // the completion step is running in the worker: the saga has a step in flight
 
   await restartHistoryRole({ signal: 'SIGKILL' });
   release();

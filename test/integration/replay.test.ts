@@ -1,9 +1,10 @@
 /**
  * Determinism guard: the recorded histories in test/histories must replay on today's workflow code.
  * One folder per generation of the saga (queued-activities: before the LOCAL_STEPS patch;
- * local-steps: after it; safe-edges: after the SAFE_EDGES patch), each with one history per saga path, so sagas started by an older
+ * local-steps: after it; safe-edges: after the SAFE_EDGES patch; v2-fused-steps: saleWorkflowV2, the second
+ * generation, issue #14), each with one history per saga path, so sagas started by an older
  * worker still finish on a newer one. A change that alters the saga's command sequence fails here;
- * it then needs workflow versioning (patched()) and a new generation recorded beside the old ones,
+ * it then needs workflow versioning (patched(), or a new workflow type) and a new generation recorded beside the old ones,
  * never a re-recording of an old one. Record with scripts/record-histories.ts.
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -16,7 +17,7 @@ const files = generations.flatMap((g) => readdirSync(join(dir, g)).filter((f) =>
 const PATHS = ['sale-cancelled.json', 'sale-completed.json', 'sale-expired.json', 'sale-rejected.json'];
 
 test('every generation of the saga has a recorded history for every saga path', () => {
-  expect(generations).toEqual(['local-steps', 'queued-activities', 'safe-edges']);
+  expect(generations).toEqual(['local-steps', 'queued-activities', 'safe-edges', 'v2-fused-steps']);
   for (const g of generations) expect(readdirSync(join(dir, g)).sort()).toEqual(PATHS);
 });
 

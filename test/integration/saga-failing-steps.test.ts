@@ -28,15 +28,16 @@ const suite = useSagaSuite('sales', {
   stepLog: stepLogs.logger,
   wrapActivities: (real: Activities): Activities => ({
     ...real,
-    async reserveSale(request) {
+    // the saga's current generation runs each step with its events (activities/fused-steps.ts)
+    async reserveSaleAndPublish(request, publish) {
       if (faults.get(request.customerName) === 'bug') throw new TypeError("Cannot read properties of undefined (reading 'price') (test)");
-      return real.reserveSale(request);
+      return real.reserveSaleAndPublish(request, publish);
     },
-    async completeSale(saleId, payment) {
+    async completeSaleAndPublish(saleId, payment, publish) {
       const fault = faults.get(saleId);
       if (fault === 'final') throw ApplicationFailure.nonRetryable('the payment record was refused (test)', 'TestFailure');
       if (fault === 'bug') throw new TypeError("Cannot read properties of undefined (reading 'method') (test)");
-      return real.completeSale(saleId, payment);
+      return real.completeSaleAndPublish(saleId, payment, publish);
     },
   }),
 });
@@ -86,11 +87,11 @@ test('a completion step that fails on every attempt: 503 with Retry-After within
   expect(tookMs).toBeLessThan(6_000);
 
   // attempts at ≈ 0, 0.5, 1.5 s…: the 2nd and later failures are counted and logged
-  const counted = async () => (await stepRetriesPastThreshold.get()).values.find((v) => v.labels.step === 'completeSale')?.value ?? 0;
-  await waitUntil('completeSale retries are counted', async () => (await counted()) >= 2, 10_000);
-  const warned = stepLogs.lines.filter((l) => l.step === 'completeSale' && l.workflowId === sale.workflowId);
+  const counted = async () => (await stepRetriesPastThreshold.get()).values.find((v) => v.labels.step === 'completeSaleAndPublish')?.value ?? 0;
+  await waitUntil('completeSaleAndPublish retries are counted', async () => (await counted()) >= 2, 10_000);
+  const warned = stepLogs.lines.filter((l) => l.step === 'completeSaleAndPublish' && l.workflowId === sale.workflowId);
   expect(warned.length).toBeGreaterThanOrEqual(1);
-  expect(warned[0]).toMatchObject({ level: 40, attempt: 2, msg: 'saga step completeSale still failing after 2 attempts; retrying' });
+  expect(warned[0]).toMatchObject({ level: 40, attempt: 2, msg: 'saga step completeSaleAndPublish still failing after 2 attempts; retrying' });
 
   // the saga kept retrying: once the cause is gone the step commits and the saga ends
   faults.delete(sale.id);
