@@ -52,7 +52,7 @@ test("Zipkin's UI shows one sale's trace across the API, the worker and the cons
   await page.goto(`${zipkinBaseUrl()}/zipkin/traces/${traceId}`);
   // the trace view lists each service's spans by name once it has loaded the trace
   for (const service of services) await page.getByText(service, { exact: false }).first().waitFor({ timeout: 30_000 });
-  await page.getByText('runactivity:reservesale', { exact: false }).first().waitFor();
+  await page.getByText('runactivity:reservesaleandpublish', { exact: false }).first().waitFor();
   await page.screenshot({ path: join(__dirname, '..', '..', '.artifacts', 'trace.png'), fullPage: false });
   await context.close();
 }, 150_000);

@@ -46,7 +46,7 @@ test("a reservation's expiry is a trace of its own, rooted in the saga's timer, 
   const { saleId, saleTrace } = await reserve('Expiring Eve');
   await cancelReason(saleId, 'reservation expired');
 
-  const later = await laterTrace(saleTrace, /^runactivity:cancelsale$/);
+  const later = await laterTrace(saleTrace, /^runactivity:cancelsaleandpublish$/);
   const ids = new Set(later.map((s) => s.id));
   const roots = later.filter((s) => s.parentId === undefined || !ids.has(s.parentId));
   expect(roots.map((s) => s.name)).toEqual(['saleexpiry']);
