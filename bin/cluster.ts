@@ -1,6 +1,6 @@
 /**
  * `npm run cluster` (up), `npm run cluster:down`, `npm run cluster:status`: the production topology
- * on this machine (stack/cluster/). Its ports count from CLUSTER_BASE_PORT (default 33000), its
+ * on this machine (stack/cluster/). Its ports count from CLUSTER_BASE_PORT (default 30000), its
  * state lives in CLUSTER_STATE_DIR (default .state/cluster).
  */
 import { applyClusterEnv } from '../stack/cluster/env';

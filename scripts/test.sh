@@ -76,7 +76,7 @@ fi
 
 # The production topology's faults (issue #15, `npm run test:cluster`): three Kafka nodes, two
 # replicas of every app process behind HAProxy, on its own ports (CLUSTER_TEST_BASE_PORT, default
-# 34000) and state dir (.state/cluster-test); its jest JSON joins the closing line like the chaos
+# 31000) and state dir (.state/cluster-test); its jest JSON joins the closing line like the chaos
 # suite's. RUN_CLUSTER=0 leaves it out (a local run in a hurry); a filtered run never starts it.
 if [ $# -eq 0 ] && [ "${RUN_CLUSTER:-1}" != "0" ]; then
   echo "[test] production-topology suite (test/cluster, private cluster)" >&2

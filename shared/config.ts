@@ -186,7 +186,7 @@ const envSchema = z.object({
 
   // the production topology on this machine (issue #15; stack/cluster/env.js lays out its ports)
   /** first of the 100 ports `npm run cluster` uses (balancer, replicas, three Kafka nodes, servers) */
-  CLUSTER_BASE_PORT: port.default(33000),
+  CLUSTER_BASE_PORT: port.default(30000),
 
   // the Temporal server on PostgreSQL (issue #15; stack/temporal-server.ts), for the production
   // topology; the app reaches it through TEMPORAL_ADDRESS. Every port is bound to 127.0.0.1, apart

@@ -12,7 +12,9 @@ const chaosEnv = {
   APP_ENV: 'test',
   STACK_STATE_DIR: process.env.CHAOS_STATE_DIR || join(repoRoot, '.state', 'chaos'),
   LOCAL_PG_PORT: process.env.CHAOS_PG_PORT || '25433',
-  LOCAL_KAFKA_PORT: process.env.CHAOS_KAFKA_PORT || '39092',
+  // below the ephemeral port range (32768–60999): the broker is restarted mid-run, when outgoing
+  // connections could hold a port there
+  LOCAL_KAFKA_PORT: process.env.CHAOS_KAFKA_PORT || '26092',
   LOCAL_TEMPORAL_PORT: process.env.CHAOS_TEMPORAL_PORT || '27233',
   TEMPORAL_UI_PORT: process.env.CHAOS_TEMPORAL_UI_PORT || '28233',
   LOCAL_SMTP_PORT: process.env.CHAOS_SMTP_PORT || '21025',

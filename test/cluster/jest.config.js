@@ -1,6 +1,6 @@
 // `npm run test:cluster`: faults on the production topology (stack/cluster/: three Kafka nodes, two
-// replicas of every app process, HAProxy) on private ports (CLUSTER_TEST_BASE_PORT, default 34000,
-// apart from `npm run cluster`'s 33000, the main suite's and the chaos suite's) and state dir
+// replicas of every app process, HAProxy) on private ports (CLUSTER_TEST_BASE_PORT, default 31000,
+// apart from `npm run cluster`'s 30000, the main suite's and the chaos suite's) and state dir
 // (.state/cluster-test). global-setup.ts starts the servers fresh, the test file the replicas, and
 // global-teardown.ts stops it all. Not matched by the main jest config (*.cluster.ts).
 const { applyClusterEnv } = require('../../stack/cluster/env');
