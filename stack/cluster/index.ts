@@ -4,7 +4,6 @@
  * (and Zipkin when tracing), then migrations and topics (replication factor 3), REPLICAS of every
  * app process, and HAProxy in front of the API replicas. Every step is idempotent.
  */
-import { spawnSync } from 'node:child_process';
 import { getConfig } from '../../shared/config';
 import { startMailServer, stopMailServer } from '../mail';
 import { repoRoot } from '../paths';
@@ -28,22 +27,15 @@ export async function clusterServersUp(): Promise<ClusterTemporal> {
   return temporal;
 }
 
-/** Migrations, topics (replication factor 3) and, in development, demo data: bin/migrate.ts, as a deploy runs it. */
+/**
+ * Migrations, topics (replication factor 3) and, in development, demo data: bin/migrate.ts, as a
+ * deploy runs it. Its topic step waits for every partition's leader and asks again while freshly
+ * formed brokers do not know a new topic yet (shared/kafka.ts ensureTopics).
+ */
 export function migrateCluster(): void {
   say('migrating (bin/migrate.ts: schema, topics with replication factor 3)');
-  // output captured: a failure's error carries its last lines. Brokers that just formed their
-  // quorum may answer a metadata request for a topic created a moment ago with "does not host
-  // this topic-partition"; the migration is idempotent, so it runs again
-  for (let attempt = 1; ; attempt += 1) {
-    try {
-      run(process.execPath, ['--import', 'tsx', 'bin/migrate.ts'], { cwd: repoRoot });
-      return;
-    } catch (err) {
-      if (attempt >= 3) throw err;
-      say(`migration attempt ${attempt} failed (${(err as Error).message.split('\n').pop()?.slice(0, 160)}); again in 5 s`);
-      spawnSync('sleep', ['5']);
-    }
-  }
+  // output captured: a failure's error carries its last lines
+  run(process.execPath, ['--import', 'tsx', 'bin/migrate.ts'], { cwd: repoRoot });
 }
 
 export function balancerSettings() {
