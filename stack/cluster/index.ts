@@ -4,10 +4,11 @@
  * (and Zipkin when tracing), then migrations and topics (replication factor 3), REPLICAS of every
  * app process, and HAProxy in front of the API replicas. Every step is idempotent.
  */
+import { rmSync } from 'node:fs';
 import { getConfig } from '../../shared/config';
 import { startMailServer, stopMailServer } from '../mail';
-import { repoRoot } from '../paths';
-import { startPostgres, stopPostgres } from '../postgres';
+import { repoRoot, stateDir } from '../paths';
+import { clusterDir, startPostgres, stopPostgres } from '../postgres';
 import { run, say } from '../proc';
 import { startZipkin, stopZipkin } from '../zipkin';
 import { clusterPorts } from './env';
@@ -36,6 +37,20 @@ export function migrateCluster(): void {
   say('migrating (bin/migrate.ts: schema, topics with replication factor 3)');
   // output captured: a failure's error carries its last lines
   run(process.execPath, ['--import', 'tsx', 'bin/migrate.ts'], { cwd: repoRoot });
+}
+
+/**
+ * A run that measures or breaks the topology starts from nothing: whatever its state dir still runs
+ * is stopped, the state (and PostgreSQL's data, which may live outside it) wiped, the servers
+ * started, then migrations and topics. The caller kills leftover app processes first.
+ */
+export async function freshClusterServers(): Promise<ClusterTemporal> {
+  await clusterDown();
+  rmSync(clusterDir(), { recursive: true, force: true });
+  rmSync(stateDir(), { recursive: true, force: true });
+  const temporal = await clusterServersUp();
+  migrateCluster();
+  return temporal;
 }
 
 export function balancerSettings() {
