@@ -6,11 +6,11 @@
  */
 import { rmSync } from 'node:fs';
 import { getConfig } from '../../shared/config';
-import { startMailServer, stopMailServer } from '../mail';
+import { mailServerStatus, startMailServer, stopMailServer } from '../mail';
 import { repoRoot, stateDir } from '../paths';
-import { clusterDir, startPostgres, stopPostgres } from '../postgres';
+import { clusterDir, postgresStatus, startPostgres, stopPostgres } from '../postgres';
 import { run, say } from '../proc';
-import { startZipkin, stopZipkin } from '../zipkin';
+import { startZipkin, stopZipkin, zipkinStatus } from '../zipkin';
 import { clusterPorts } from './env';
 import { balancerStatus, startBalancer, stopBalancer } from './haproxy';
 import { kafkaClusterStatus, startKafkaCluster, stopKafkaCluster } from './kafka-cluster';
@@ -108,6 +108,10 @@ export function clusterStatus(): string {
     `haproxy   ${balancerStatus()}`,
     `kafka     ${kafkaClusterStatus()}`,
     `temporal  ${clusterTemporalStatus()}`,
+    // the servers it shares with the one-process stack: `cluster:down` stops them too
+    `postgres  ${postgresStatus()}`,
+    `mail      ${mailServerStatus()}`,
+    ...(tracing() ? [`zipkin    ${zipkinStatus()}`] : []),
     ...replicaSpecs().map((s) => `${s.name.padEnd(9)} ${replicaPid(s.name) ? `running (pid ${replicaPid(s.name)})` : 'stopped'}`),
     '',
   ].join('\n');
