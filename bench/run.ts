@@ -22,29 +22,30 @@
  * default 2), BENCH_TRACING_SAMPLE (the sampled mode's share of requests, default 0.1),
  * BENCH_SKIP_TRACING=1.
  *
+ * BENCH_CLUSTER=1 or `npm run bench -- --cluster` runs bench/cluster.ts instead: sizing with 1 or 2
+ * worker and API replicas on the production topology (stack/cluster/).
+ *
  * The app processes run untraced (OTEL_TRACES_EXPORTER=none, bench/env.ts); the tracing section
  * (bench/lib/tracing.ts) restarts them traced into the bench stack's Zipkin and compares.
  */
 import { randomUUID } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, release, totalmem } from 'node:os';
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-// first: the bench's private stack settings, before anything reads the configuration
-import './env';
+// first: the bench's private stack (or, with --cluster, the topology's) settings, before anything reads the configuration
+import { CLUSTER_MODE } from './env';
 import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { Partitioners } from 'kafkajs';
 import type { Knex } from 'knex';
 import { createApp } from '../api/app';
 import { createNotificationHub, type NotificationHub } from '../api/notifications/hub';
-import { ANALYTICS_GROUP, NOTIFY_GROUPS } from '../consumers';
+import { ANALYTICS_GROUP } from '../consumers';
 import { ANALYTICS_TOPICS } from '../consumers/analytics';
 import { WORKER_DEFAULTS } from '../runtime/worker';
 import { getConfig } from '../shared/config';
 import { createDb } from '../shared/db';
 import { createKafka } from '../shared/kafka';
 import { createTemporalClient } from '../shared/temporal';
-import { EVENT_TOPICS } from '../shared/topics';
 import { stackDown, stackUp } from '../stack';
 import { readPid } from '../stack/proc';
 import { clusterDir } from '../stack/postgres';
@@ -57,11 +58,13 @@ import { APP_SPECS, AppProcesses, freePort, peakRssMiB, type AppSpec } from '../
 import { ApiClient } from '../test/chaos/support/http';
 import { baselineActivities } from './baseline/activities';
 import { baselineComplete, baselineReserve, type baselineWorkflow } from './baseline/workflows';
-import { cpuSeconds, perUnit, postmasterPid, snapshot, type CpuSnapshot } from './lib/cpu';
+import { cpuSeconds, postmasterPid, profiled, snapshot, type CpuSnapshot } from './lib/cpu';
 import { closedLoop, openLoop, type Lifecycle, type LoadResult } from './lib/loadgen';
 import { groupLag, waitDrained } from './lib/lag';
 import { reservationSql } from './lib/sql';
-import { fmt, markdown, r1, type MachineInfo, type Report } from './lib/report';
+import { loadavg, machine, machineBusySeconds } from './lib/machine';
+import { fmt, markdown, r1, type Report } from './lib/report';
+import { SAGA_CONSUMER_GROUPS, sagaLifecycle } from './lib/saga';
 import { TUNING_CHANGES, runTuning, type AppName } from './lib/tuning';
 import { compareTracing } from './lib/tracing';
 import { summarize } from './lib/stats';
@@ -79,35 +82,6 @@ const TRACING_SAMPLE = Number(process.env.BENCH_TRACING_SAMPLE || 0.1);
 const BASELINE_QUEUE = 'bench-baseline';
 
 const say = (m: string) => process.stderr.write(`[bench] ${m}\n`);
-
-const CONSUMER_GROUPS: Record<string, string[]> = {
-  [NOTIFY_GROUPS.admin]: [...EVENT_TOPICS],
-  [NOTIFY_GROUPS.sales]: [...EVENT_TOPICS],
-  [NOTIFY_GROUPS.customers]: [...EVENT_TOPICS],
-  [ANALYTICS_GROUP]: [...ANALYTICS_TOPICS],
-};
-
-/** CPU seconds the whole machine spent busy (all processes), from /proc/stat. */
-function machineBusySeconds(): number {
-  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
-  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = fields;
-  return (user + nice + system + irq + softirq + steal) / 100;
-}
-
-function loadavg(): string {
-  return existsSync('/proc/loadavg') ? readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ') : 'n/a';
-}
-
-function machine(): MachineInfo {
-  const cpu = cpus();
-  return {
-    cpu: cpu[0]?.model ?? 'unknown',
-    cores: cpu.length,
-    memoryGiB: Math.round(totalmem() / 2 ** 30),
-    kernel: release(),
-    node: process.version,
-  };
-}
 
 async function pgSettings(db: Knex): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
@@ -155,15 +129,8 @@ class Bench {
   }
 
   /** Runs a load and profiles it: CPU ms per lifecycle per component, and how busy the machine was. */
-  async profiled(run: () => Promise<LoadResult>): Promise<{ result: LoadResult; cpuMsPerLifecycle: Record<string, number> }> {
-    const before = this.cpu();
-    const result = await run();
-    const after = this.cpu();
-    // everything that ran between the snapshots, including lifecycles that ended after the window
-    const cpuMsPerLifecycle = perUnit(before, after, result.finished);
-    const ours = Object.entries(cpuMsPerLifecycle).filter(([k]) => k !== 'whole machine').reduce((a, [, v]) => a + v, 0);
-    cpuMsPerLifecycle['other processes'] = Math.round(((cpuMsPerLifecycle['whole machine'] ?? 0) - ours) * 10) / 10;
-    return { result, cpuMsPerLifecycle };
+  profiled(run: () => Promise<LoadResult>): Promise<{ result: LoadResult; cpuMsPerLifecycle: Record<string, number> }> {
+    return profiled(() => this.cpu(), run);
   }
 
   workerSpec(options: Record<string, unknown> = {}, env: NodeJS.ProcessEnv = {}): AppSpec {
@@ -208,24 +175,7 @@ class Bench {
 
   /** POST /sales (one random product) then PATCH …/status COMPLETED, as a client would. */
   saga(onCompleted?: (saleId: string, completedAt: string) => void): Lifecycle {
-    return {
-      create: async () => {
-        const productId = this.products[Math.floor(Math.random() * this.products.length)]!;
-        const res = await this.api.request<{ id: string }>('POST', '/sales', {
-          token: this.token,
-          body: { customerName: 'Bench Customer', customerEmail: 'bench@example.com', items: [{ productId, quantity: 1 }] },
-          timeoutMs: 60_000,
-        });
-        if (res.status !== 201) throw new Error(`POST /sales ${res.status || res.error} ${JSON.stringify(res.body).slice(0, 200)}`);
-        return res.body.id;
-      },
-      complete: async (created) => {
-        const id = created as string;
-        const res = await this.api.request<{ completedAt: string }>('PATCH', `/sales/${id}/status`, { token: this.token, body: { status: 'COMPLETED', paymentMethod: 'CASH' }, timeoutMs: 60_000 });
-        if (res.status !== 200) throw new Error(`PATCH ${res.status || res.error} ${JSON.stringify(res.body).slice(0, 200)}`);
-        onCompleted?.(id, res.body.completedAt);
-      },
-    };
+    return sagaLifecycle(this.api, this.token, this.products, onCompleted);
   }
 
   /** The same client pattern against the baseline workflow, straight through the Temporal client. */
@@ -249,7 +199,7 @@ class Bench {
   }
 
   async drain(label: string, timeoutMs = 180_000): Promise<{ ms?: number; lagAtStart: number }> {
-    const { ms, lagAtStart } = await waitDrained(this.admin, CONSUMER_GROUPS, timeoutMs);
+    const { ms, lagAtStart } = await waitDrained(this.admin, SAGA_CONSUMER_GROUPS, timeoutMs);
     const total = Object.values(lagAtStart).reduce((a, b) => a + b, 0);
     say(`${label}: consumer lag ${total} records at load stop, drained in ${ms === undefined ? `> ${timeoutMs} ms` : `${ms} ms`}`);
     return { ms, lagAtStart: total };
@@ -303,6 +253,8 @@ class Bench {
 }
 
 async function main(): Promise<void> {
+  // BENCH_CLUSTER=1 or --cluster: sizing on the production topology instead (bench/cluster.ts)
+  if (CLUSTER_MODE) return (await import('./cluster')).clusterSizing();
   const started = Date.now();
   const startedAt = new Date().toISOString();
   const keepStack = process.env.BENCH_KEEP_STACK === '1';

@@ -20,8 +20,9 @@
  *   offsets and leaves the group, so a rebalance hands its partitions over at once.
  */
 import { trace } from '@opentelemetry/api';
-import { KafkaJSError, type Admin, type Consumer, type EachBatchPayload, type IHeaders, type Kafka, type KafkaMessage, type Producer } from 'kafkajs';
+import type { Admin, Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
+import { retryingRetriable } from '../shared/kafka';
 import { dlqTopic } from '../shared/topics';
 import type { BatchHandler } from './batch';
 import { PoisonMessageError, parseEvent, type Delivered, type Origin } from './messages';
@@ -92,22 +93,6 @@ function copyHeaders(headers: IHeaders | undefined): IHeaders {
   const out: IHeaders = {};
   for (const [k, v] of Object.entries(headers ?? {})) if (v !== undefined) out[k] = v;
   return out;
-}
-
-/**
- * A retriable broker answer (KafkaJSError.retriable, e.g. NOT_COORDINATOR while a fresh broker's
- * group coordinator loads) is asked again with backoff, for about 35 s; kafkajs's admin calls
- * pass some of these on without retrying them.
- */
-async function retryingRetriable<T>(call: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await call();
-    } catch (err) {
-      if (!(err instanceof KafkaJSError) || !err.retriable || attempt >= 12) throw err;
-      await new Promise((r) => setTimeout(r, Math.min(100 * 2 ** attempt, 5_000)));
-    }
-  }
 }
 
 /**

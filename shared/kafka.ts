@@ -1,5 +1,5 @@
 /** The Kafka client (kafkajs), its producer, and topic creation at start. */
-import { Kafka, Partitioners, logLevel as KafkaLogLevel, type Admin, type Producer, type SASLOptions } from 'kafkajs';
+import { Kafka, KafkaJSError, Partitioners, logLevel as KafkaLogLevel, type Admin, type Producer, type SASLOptions } from 'kafkajs';
 import { getConfig } from './config';
 import { componentLogger } from './logger';
 import { ALL_TOPICS } from './topics';
@@ -63,21 +63,58 @@ export async function closeProducer(): Promise<void> {
   if (p) await (await p.catch(() => undefined))?.disconnect();
 }
 
-/** Creates the contract's topics (and DLQs) with the configured partitions; existing ones are kept. */
+/**
+ * A retriable broker answer (KafkaJSError.retriable: NOT_COORDINATOR while a fresh broker's group
+ * coordinator loads, UNKNOWN_TOPIC_OR_PARTITION before a new topic's metadata reached a broker,
+ * LEADER_NOT_AVAILABLE) is asked again with backoff, for about 35 s; kafkajs's admin calls pass
+ * some of these on without retrying them.
+ */
+export async function retryingRetriable<T>(call: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (err) {
+      if (!(err instanceof KafkaJSError) || !err.retriable || attempt >= 12) throw err;
+      await new Promise((r) => setTimeout(r, Math.min(100 * 2 ** attempt, 5_000)));
+    }
+  }
+}
+
+/** Resolves once every partition of `topics` has a leader; a broker that does not know them yet is asked again. */
+async function waitForPartitionLeaders(admin: Admin, topics: string[]): Promise<void> {
+  await retryingRetriable(async () => {
+    const { topics: found } = await admin.fetchTopicMetadata({ topics });
+    const leaderless = found.flatMap((t) => t.partitions.filter((p) => p.leader < 0 || p.partitionErrorCode !== 0).map((p) => `${t.name}:${p.partitionId}`));
+    if (leaderless.length > 0) throw new KafkaJSError(`partitions without a leader yet: ${leaderless.slice(0, 5).join(', ')}`, { retriable: true });
+  });
+}
+
+/**
+ * Creates the contract's topics (and DLQs) with the configured partitions; existing ones are kept.
+ * Returns once every partition of every topic has a leader. kafkajs's own wait (createTopics
+ * waitForLeaders) asks one broker once and gives up on anything but LEADER_NOT_AVAILABLE, and brokers
+ * that just formed their quorum answer "does not host this topic-partition" for a moment: the wait
+ * is ours, with retriable answers asked again.
+ */
 export async function ensureTopics(admin?: Admin): Promise<string[]> {
   const { kafka: cfg } = getConfig();
   const client = admin ?? kafka().admin();
   if (!admin) await client.connect();
   try {
-    const existing = new Set(await client.listTopics());
-    const missing = ALL_TOPICS.filter((t) => !existing.has(t));
-    if (missing.length > 0) {
+    const created: string[] = [];
+    // listed again on a retry: topics an attempt did create are not asked for twice
+    await retryingRetriable(async () => {
+      const existing = new Set(await client.listTopics());
+      const absent = ALL_TOPICS.filter((t) => !existing.has(t));
+      if (absent.length === 0) return;
       await client.createTopics({
-        waitForLeaders: true,
-        topics: missing.map((topic) => ({ topic, numPartitions: cfg.partitions, replicationFactor: cfg.replicationFactor })),
+        waitForLeaders: false,
+        topics: absent.map((topic) => ({ topic, numPartitions: cfg.partitions, replicationFactor: cfg.replicationFactor })),
       });
-    }
-    return missing;
+      created.push(...absent);
+    });
+    await waitForPartitionLeaders(client, ALL_TOPICS);
+    return created;
   } finally {
     if (!admin) await client.disconnect();
   }

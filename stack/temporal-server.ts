@@ -229,6 +229,12 @@ export async function restartHistoryRole(options: TemporalServerOptions & { sign
   await waitUntilServing(s);
 }
 
+/** The running roles' pids (frontend, history, matching, worker), e.g. to read their CPU time. */
+export function temporalServerPids(options: TemporalServerOptions = {}): Record<TemporalRole, number | undefined> {
+  const s = temporalServerSettings(options);
+  return Object.fromEntries(TEMPORAL_ROLES.map((role) => [role, pidOf(s, role)])) as Record<TemporalRole, number | undefined>;
+}
+
 export function temporalServerStatus(options: TemporalServerOptions = {}): string {
   const s = temporalServerSettings(options);
   const roles = [...TEMPORAL_ROLES, 'ui' as const].map((c) => `${c} ${pidOf(s, c) !== undefined ? 'up' : 'down'}`).join(', ');

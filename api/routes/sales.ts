@@ -12,6 +12,9 @@ import { idempotencyKeySchema, parseBody, parseIdempotencyKey, parseParams, pars
 import { createSaleBody, dateRange, listSalesQuery, saleIdParams, salePageSchema, saleSchema, statusChangeBody, summaryQuery, summarySchema } from './sale-schemas';
 
 const idempotencyKey = idempotencyKeySchema;
+const sagaUnavailable = problemResponse(
+  'The saga did not finish the step within SALE_REQUEST_DEADLINE_SECONDS and keeps retrying it, or the Temporal server is not ready (starting, overloaded); `Retry-After` says when to ask again',
+);
 
 openapi.registerPath({
   method: 'post', path: '/sales', tags: ['sales'], security: secured,
@@ -24,7 +27,7 @@ openapi.registerPath({
     409: problemResponse('Insufficient stock (`shortages` lists the items), or a customer reservation limit reached (`limit` names the setting, `max` its value)'),
     422: problemResponse('Unknown product, Idempotency-Key reused with another body, or a total larger than a sale can record'),
     429: problemResponse('More than WRITE_RATE_LIMIT_PER_MINUTE writes this minute (see Retry-After)'),
-    503: problemResponse('The saga did not finish the step within SALE_REQUEST_DEADLINE_SECONDS and keeps retrying it; `Retry-After` says when to ask again'),
+    503: sagaUnavailable,
   },
 });
 openapi.registerPath({
@@ -49,7 +52,7 @@ openapi.registerPath({
   responses: {
     200: jsonResponse('The sale in its new status', saleSchema), 400: problemResponse('Invalid body'), 401: problemResponse('Not authenticated'),
     403: problemResponse('Not allowed'), 404: problemResponse('No such sale'), 409: problemResponse('Illegal transition; nothing was recorded'),
-    503: problemResponse('The saga did not finish the step within SALE_REQUEST_DEADLINE_SECONDS and keeps retrying it; `Retry-After` says when to ask again'),
+    503: sagaUnavailable,
   },
 });
 

@@ -47,6 +47,7 @@ openapi.registerPath({
     400: problemResponse('Invalid body or Idempotency-Key'), 401: problemResponse('Not authenticated'), 403: problemResponse('Customers cannot'),
     404: problemResponse('No such product'), 409: problemResponse('Would leave fewer units on hand than reserved'),
     422: problemResponse('The result cannot be stored (e.g. more units on hand than the largest count the shop records)'),
+    503: problemResponse('The Temporal server is not ready (starting, overloaded); `Retry-After` says when to ask again'),
   },
 });
 openapi.registerPath({

@@ -61,3 +61,19 @@ export function perUnit(before: CpuSnapshot, after: CpuSnapshot, units: number):
   for (const name of Object.keys(after)) out[name] = units > 0 ? Math.round((((after[name] ?? 0) - (before[name] ?? 0)) * 1000 * 10) / units) / 10 : NaN;
   return out;
 }
+
+/**
+ * Runs a load between two snapshots of `cpu`: CPU ms per finished lifecycle per component, and
+ * 'other processes' (the whole machine's busy time, which `cpu` must include as 'whole machine',
+ * less the components'). Counts everything that ran between the snapshots, including lifecycles
+ * that ended after the measured window.
+ */
+export async function profiled<R extends { finished: number }>(cpu: () => CpuSnapshot, run: () => Promise<R>): Promise<{ result: R; cpuMsPerLifecycle: Record<string, number> }> {
+  const before = cpu();
+  const result = await run();
+  const after = cpu();
+  const cpuMsPerLifecycle = perUnit(before, after, result.finished);
+  const ours = Object.entries(cpuMsPerLifecycle).filter(([k]) => k !== 'whole machine').reduce((a, [, v]) => a + v, 0);
+  cpuMsPerLifecycle['other processes'] = Math.round(((cpuMsPerLifecycle['whole machine'] ?? 0) - ours) * 10) / 10;
+  return { result, cpuMsPerLifecycle };
+}

@@ -97,6 +97,10 @@ export async function stopBalancer(): Promise<boolean> {
   return stopDaemon(files().pid, 5_000);
 }
 
+export function balancerPid(): number | undefined {
+  return readPid(files().pid);
+}
+
 export function balancerStatus(): string {
   return readPid(files().pid) !== undefined ? `running (config ${files().cfg}, log ${files().log})` : 'stopped';
 }

@@ -4,13 +4,13 @@
  * (and Zipkin when tracing), then migrations and topics (replication factor 3), REPLICAS of every
  * app process, and HAProxy in front of the API replicas. Every step is idempotent.
  */
-import { spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { getConfig } from '../../shared/config';
-import { startMailServer, stopMailServer } from '../mail';
-import { repoRoot } from '../paths';
-import { startPostgres, stopPostgres } from '../postgres';
+import { mailServerStatus, startMailServer, stopMailServer } from '../mail';
+import { repoRoot, stateDir } from '../paths';
+import { clusterDir, postgresStatus, startPostgres, stopPostgres } from '../postgres';
 import { run, say } from '../proc';
-import { startZipkin, stopZipkin } from '../zipkin';
+import { startZipkin, stopZipkin, zipkinStatus } from '../zipkin';
 import { clusterPorts } from './env';
 import { balancerStatus, startBalancer, stopBalancer } from './haproxy';
 import { kafkaClusterStatus, startKafkaCluster, stopKafkaCluster } from './kafka-cluster';
@@ -28,22 +28,29 @@ export async function clusterServersUp(): Promise<ClusterTemporal> {
   return temporal;
 }
 
-/** Migrations, topics (replication factor 3) and, in development, demo data: bin/migrate.ts, as a deploy runs it. */
+/**
+ * Migrations, topics (replication factor 3) and, in development, demo data: bin/migrate.ts, as a
+ * deploy runs it. Its topic step waits for every partition's leader and asks again while freshly
+ * formed brokers do not know a new topic yet (shared/kafka.ts ensureTopics).
+ */
 export function migrateCluster(): void {
   say('migrating (bin/migrate.ts: schema, topics with replication factor 3)');
-  // output captured: a failure's error carries its last lines. Brokers that just formed their
-  // quorum may answer a metadata request for a topic created a moment ago with "does not host
-  // this topic-partition"; the migration is idempotent, so it runs again
-  for (let attempt = 1; ; attempt += 1) {
-    try {
-      run(process.execPath, ['--import', 'tsx', 'bin/migrate.ts'], { cwd: repoRoot });
-      return;
-    } catch (err) {
-      if (attempt >= 3) throw err;
-      say(`migration attempt ${attempt} failed (${(err as Error).message.split('\n').pop()?.slice(0, 160)}); again in 5 s`);
-      spawnSync('sleep', ['5']);
-    }
-  }
+  // output captured: a failure's error carries its last lines
+  run(process.execPath, ['--import', 'tsx', 'bin/migrate.ts'], { cwd: repoRoot });
+}
+
+/**
+ * A run that measures or breaks the topology starts from nothing: whatever its state dir still runs
+ * is stopped, the state (and PostgreSQL's data, which may live outside it) wiped, the servers
+ * started, then migrations and topics. The caller kills leftover app processes first.
+ */
+export async function freshClusterServers(): Promise<ClusterTemporal> {
+  await clusterDown();
+  rmSync(clusterDir(), { recursive: true, force: true });
+  rmSync(stateDir(), { recursive: true, force: true });
+  const temporal = await clusterServersUp();
+  migrateCluster();
+  return temporal;
 }
 
 export function balancerSettings() {
@@ -101,6 +108,10 @@ export function clusterStatus(): string {
     `haproxy   ${balancerStatus()}`,
     `kafka     ${kafkaClusterStatus()}`,
     `temporal  ${clusterTemporalStatus()}`,
+    // the servers it shares with the one-process stack: `cluster:down` stops them too
+    `postgres  ${postgresStatus()}`,
+    `mail      ${mailServerStatus()}`,
+    ...(tracing() ? [`zipkin    ${zipkinStatus()}`] : []),
     ...replicaSpecs().map((s) => `${s.name.padEnd(9)} ${replicaPid(s.name) ? `running (pid ${replicaPid(s.name)})` : 'stopped'}`),
     '',
   ].join('\n');

@@ -6,7 +6,7 @@
  * the frontend is TEMPORAL_ADDRESS) and in its state dir.
  */
 import { stopTemporal } from '../temporal';
-import { restartHistoryRole, startTemporalServer, stopTemporalServer, temporalServerStatus } from '../temporal-server';
+import { restartHistoryRole, startTemporalServer, stopTemporalServer, temporalServerPids, temporalServerStatus } from '../temporal-server';
 import { TEMPORAL_SERVER_VERSION } from '../temporal-server-build';
 import { frontendAddress } from '../temporal-server-config';
 
@@ -39,6 +39,11 @@ export async function stopClusterTemporal(): Promise<boolean> {
  */
 export async function restartClusterTemporal(): Promise<void> {
   await restartHistoryRole({ signal: 'SIGKILL' });
+}
+
+/** The processes that make up the cluster's Temporal server (the bench reads their CPU time). */
+export function clusterTemporalPids(): number[] {
+  return Object.values(temporalServerPids()).filter((pid): pid is number => pid !== undefined);
 }
 
 export function clusterTemporalStatus(): string {

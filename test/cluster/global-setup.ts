@@ -4,10 +4,8 @@
  * then migrations and topics (replication factor 3) and HAProxy. The app replicas are started by
  * the test file (support/cluster-suite.ts), as children it can kill.
  */
-import { rmSync } from 'node:fs';
-import { clusterDown, balancerSettings, clusterServersUp, migrateCluster } from '../../stack/cluster';
+import { balancerSettings, freshClusterServers } from '../../stack/cluster';
 import { startBalancer } from '../../stack/cluster/haproxy';
-import { clusterDir } from '../../stack/postgres';
 import { stateDir, stateFile } from '../../stack/paths';
 import { AppProcesses } from '../chaos/support/apps';
 import { acquireLock } from '../chaos/support/lock';
@@ -20,12 +18,8 @@ export default async function globalSetup(): Promise<void> {
   const started = Date.now();
   await acquireLock(`${dir}.lock`, 30 * 60_000);
   AppProcesses.killLeftovers(stateFile('apps'), dir);
-  await clusterDown();
-  rmSync(clusterDir(), { recursive: true, force: true });
-  rmSync(dir, { recursive: true, force: true });
   resetSummary();
-  await clusterServersUp();
-  migrateCluster();
+  await freshClusterServers();
   await startBalancer(balancerSettings());
   process.stderr.write(`[cluster] servers, topics and balancer ready in ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
 }
