@@ -5,7 +5,7 @@
  * Default: its private stack (its own ports and state dir, so neither the shared servers nor other
  * test runs are touched). With BENCH_CLUSTER=1 or `--cluster` (`npm run bench -- --cluster`): the
  * production topology (stack/cluster/) on its own window of ports, BENCH_CLUSTER_BASE_PORT (default
- * 35500, apart from `npm run cluster`'s 33000 and the cluster suite's 34000), and its own state
+ * 32000, apart from `npm run cluster`'s 30000 and the cluster suite's 31000, below the ephemeral port range), and its own state
  * dir, BENCH_CLUSTER_STATE_DIR (default .state/bench-cluster).
  */
 import { join, resolve } from 'node:path';
@@ -16,7 +16,7 @@ const repo = resolve(__dirname, '..');
 export const CLUSTER_MODE = process.env.BENCH_CLUSTER === '1' || process.argv.includes('--cluster');
 
 if (CLUSTER_MODE) {
-  process.env.CLUSTER_BASE_PORT = process.env.BENCH_CLUSTER_BASE_PORT || '35500';
+  process.env.CLUSTER_BASE_PORT = process.env.BENCH_CLUSTER_BASE_PORT || '32000';
   process.env.CLUSTER_STATE_DIR = process.env.BENCH_CLUSTER_STATE_DIR || join(repo, '.state', 'bench-cluster');
   applyClusterEnv('run');
 } else {
