@@ -32,8 +32,12 @@ export interface FusedStepResult<S = SaleWithHash> {
   published: boolean;
 }
 
-/** Resolves false once `ms` passed; the timer does not keep the process alive. */
-const after = (ms: number): Promise<false> => new Promise((resolve) => setTimeout(() => resolve(false), ms).unref());
+/** Resolves 'late' once `ms` passed, unless cancelled first (the send answered). */
+function after(ms: number): { promise: Promise<'late'>; cancel(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  const promise = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), ms)));
+  return { promise, cancel: () => clearTimeout(timer) };
+}
 
 export function createFusedStepActivities(db: Knex, producer: () => Promise<Producer>) {
   const steps = saleSteps(db);
@@ -49,15 +53,17 @@ export function createFusedStepActivities(db: Knex, producer: () => Promise<Prod
       async () => sendEvents(producer, saleEventMessages(sale, kind, outcome.movements ?? (await stepMovements(db, sale.id, kind)))),
       origin,
     ).then(
-      () => true,
+      () => 'sent' as const,
       (err: unknown) => {
         log.warn({ err, saleId: sale.id, kind }, 'events not sent with their step; the saga publishes them on their own');
-        return false;
+        return 'failed' as const;
       },
     );
-    const sent = await Promise.race([sending, after(getConfig().sagaEdges.inlinePublishTimeoutMs)]);
-    if (!sent) log.warn({ saleId: sale.id, kind }, 'events not sent with their step in time; the saga publishes them on their own');
-    return sent;
+    const timer = after(getConfig().sagaEdges.inlinePublishTimeoutMs);
+    const result = await Promise.race([sending, timer.promise]);
+    timer.cancel();
+    if (result === 'late') log.warn({ saleId: sale.id, kind }, 'events not sent with their step in time; the saga publishes them on their own');
+    return result === 'sent';
   }
 
   return {
