@@ -16,6 +16,7 @@ import { createProduct } from '../helpers/catalog';
 import { collectMessages } from '../helpers/topics';
 import { bearer } from '../helpers/users';
 import { useSagaSuite } from '../helpers/saga-suite';
+import { waitUntil as until } from '../helpers/workflows';
 
 const EventType = temporal.api.enums.v1.EventType;
 
@@ -23,6 +24,10 @@ const EventType = temporal.api.enums.v1.EventType;
 const SILENT_BROKER_CUSTOMER = 'Silent Broker Sam';
 /** sale ids whose events the saga published in a step of their own (publishSaleEvents) */
 const publishedOnTheirOwn: string[] = [];
+/** test-only: while set, a sale.created published on its own waits until it resolves */
+let createdHeldUntil: Promise<void> | undefined;
+/** the `publish` argument of every completion step, by sale id */
+const completionAskedToPublish = new Map<string, boolean>();
 
 /** A producer whose sends never answer (a broker that accepts the connection and then says nothing). */
 const silentProducer = async (): Promise<Producer> => ({ send: () => new Promise(() => undefined) }) as unknown as Producer;
@@ -35,8 +40,13 @@ const suite = useSagaSuite('sales', {
       async reserveSaleAndPublish(request, publish) {
         return request.customerName === SILENT_BROKER_CUSTOMER ? silent.reserveSaleAndPublish(request, publish) : real.reserveSaleAndPublish(request, publish);
       },
+      async completeSaleAndPublish(saleId, payment, publish) {
+        completionAskedToPublish.set(saleId, publish);
+        return real.completeSaleAndPublish(saleId, payment, publish);
+      },
       async publishSaleEvents(saleId, kind) {
-        publishedOnTheirOwn.push(saleId);
+        publishedOnTheirOwn.push(`${saleId} ${kind}`);
+        if (kind === 'created' && createdHeldUntil) await createdHeldUntil;
         return real.publishSaleEvents(saleId, kind);
       },
     };
@@ -74,7 +84,7 @@ test('a completed sale: one local activity per step, no patch marker, the status
   const upserts = events.filter((e) => e.eventType === EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES);
   const upsertedKeys = upserts.map((e) => Object.keys(e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {}).sort());
   expect(upsertedKeys).toEqual([['CustomerEmail', 'ProductIds', 'SaleStatus', 'SaleTotal'], ['SaleStatus']]);
-  expect(publishedOnTheirOwn).not.toContain(created.body.id);
+  expect(publishedOnTheirOwn.filter((p) => p.startsWith(created.body.id))).toEqual([]);
 }, 60_000);
 
 test('the broker does not answer the step in time: the reservation answers, and the saga publishes sale.created on its own', async () => {
@@ -86,7 +96,37 @@ test('the broker does not answer the step in time: the reservation answers, and 
 
   const [event] = await collectMessages([SALE_TOPICS.created], (m) => m.key === created.body.id, 1);
   expect(event?.value).toMatchObject({ status: 'RESERVED', version: 1, sale_id: created.body.id });
-  expect(publishedOnTheirOwn).toContain(created.body.id);
+  expect(publishedOnTheirOwn).toContain(`${created.body.id} created`);
   const markers = (await historyOf(created.body.workflowId)).filter((e) => e.eventType === EventType.EVENT_TYPE_MARKER_RECORDED);
   expect(markers).toHaveLength(2); // the step, then publishSaleEvents
+}, 60_000);
+
+test("a completion while the sale's sale.created is still on its way: the step does not send sale.completed ahead of it", async () => {
+  const productId = await createProduct(suite.ctx.db, 5);
+  let release: () => void = () => undefined;
+  createdHeldUntil = new Promise<void>((resolve) => (release = resolve));
+  // the broker is silent for the reservation's own send, so sale.created goes out on its own, and is held there;
+  // the reservation is answered meanwhile (the worker hands in the workflow task at 80 % of its timeout)
+  const created = await post(SILENT_BROKER_CUSTOMER, productId);
+  expect(created.status).toBe(201);
+  expect(publishedOnTheirOwn).toContain(`${created.body.id} created`);
+  const answered = request(suite.ctx.app)
+    .patch(`/sales/${created.body.id}/status`)
+    .set(bearer(suite.token))
+    .send({ status: 'COMPLETED', paymentMethod: 'CASH' })
+    .then((res) => res);
+  await until('the completion step ran', async () => completionAskedToPublish.has(created.body.id), 20_000);
+  expect(completionAskedToPublish.get(created.body.id)).toBe(false);
+  createdHeldUntil = undefined;
+  release();
+
+  expect((await answered).status).toBe(200);
+  const [createdEvent] = await collectMessages([SALE_TOPICS.created], (m) => m.key === created.body.id, 1);
+  const [completedEvent] = await collectMessages([SALE_TOPICS.completed], (m) => m.key === created.body.id, 1);
+  expect(createdEvent?.value).toMatchObject({ status: 'RESERVED', version: 1 });
+  expect(completedEvent?.value).toMatchObject({ status: 'COMPLETED', version: 2 });
+  // both went out on their own, sale.created first
+  const own = publishedOnTheirOwn.filter((p) => p.startsWith(created.body.id));
+  expect(own.indexOf(`${created.body.id} created`)).toBeGreaterThanOrEqual(0);
+  expect(own.indexOf(`${created.body.id} completed`)).toBeGreaterThan(own.indexOf(`${created.body.id} created`));
 }, 60_000);
