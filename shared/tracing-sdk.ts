@@ -59,7 +59,7 @@ export function startSdk(serviceName: string, tracing: TracingConfig): Tracing {
     // workflow spans leave the sandbox through the `exporter` sink into this process's span processor
     workerOptions: (): TracingWorkerOptions => ({
       activity: [(ctx: Context) => ({ inbound: new OpenTelemetryActivityInboundInterceptor(ctx), outbound: new OpenTelemetryActivityOutboundInterceptor(ctx) })],
-      workflowModules: [require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors')],
+      workflowModules: [require.resolve('../workflows/tracing-interceptors')],
       sinks: { exporter: makeWorkflowExporter(spanProcessor, resource) },
     }),
   };

@@ -15,8 +15,8 @@ export interface TracedSuite {
   readonly app: TracedApp;
   readonly db: Knex;
   readonly temporal: Client;
-  /** a call to the traced API as the logged-in admin */
-  api(method: string, path: string, body?: unknown): Promise<Response>;
+  /** a call to the traced API as the logged-in admin (`headers`: more request headers, e.g. a `traceparent`) */
+  api(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Response>;
 }
 
 /** `overrides`: settings of the traced processes only (see startTracedApp). */
@@ -49,10 +49,10 @@ export function useTracedSuite(overrides: NodeJS.ProcessEnv = {}): TracedSuite {
     get temporal() {
       return state.temporal;
     },
-    api(method, path, body) {
+    api(method, path, body, headers = {}) {
       return fetch(`${state.app.apiUrl}${path}`, {
         method,
-        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${state.token}` },
+        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${state.token}`, ...headers },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
     },

@@ -5,9 +5,11 @@
  * read back through the trace backend's HTTP API (the stack's Zipkin); an error response and the
  * log lines name their trace.
  */
+import { randomBytes } from 'node:crypto';
+import { saleWorkflowId } from '../../shared/sale-types';
 import { createProduct } from '../helpers/catalog';
 import { eventually } from '../helpers/events';
-import { participants, zipkinTrace } from '../helpers/traced-app';
+import { participants, zipkinTrace, zipkinTracesTagged } from '../helpers/traced-app';
 import { useTracedSuite } from '../helpers/traced-suite';
 
 const suite = useTracedSuite();
@@ -119,3 +121,43 @@ test('an error response and its log line name the trace', async () => {
   const spans = await eventually(async () => ((await zipkinTrace(traceId!)).length > 0 ? zipkinTrace(traceId!) : undefined), 15_000, 'the refused request in Zipkin');
   expect(participants(spans).services).toEqual(['sales-saga-api']);
 }, 60_000);
+
+/** a W3C trace context the caller's sampler did not pick (flags 00): the API continues that decision */
+function unpickedTraceparent(): { traceId: string; header: Record<string, string> } {
+  const traceId = randomBytes(16).toString('hex');
+  return { traceId, header: { traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-00` } };
+}
+
+test('a sale whose traces were not picked records no span in any process, not even a root of its own in the worker', async () => {
+  const productId = await createProduct(db, 10);
+  const post = unpickedTraceparent();
+  const created = await api('POST', '/sales', { customerName: 'Ana Unpicked', customerEmail: 'ana@example.com', items: [{ productId, quantity: 1 }], discount: 0 }, post.header);
+  expect(created.status).toBe(201);
+  expect(created.headers.get('x-trace-id')).toBe(post.traceId);
+  const unpicked = (await created.json()) as { id: string };
+  const patch = unpickedTraceparent();
+  expect((await api('PATCH', `/sales/${unpicked.id}/status`, { status: 'COMPLETED', paymentMethod: 'CASH' }, patch.header)).status).toBe(200);
+  await eventually(async () => suite.app.output().split('\n').some((l) => l.includes('"sale counted"') && l.includes(unpicked.id)), 30_000, "the analytics consumer's line about the unpicked sale");
+
+  // the marker: a picked sale afterwards, whose completion's spans from the worker and the
+  // consumers reached the backend; each process exports its spans in the order they ended
+  const picked = await api('POST', '/sales', { customerName: 'Ana Picked', customerEmail: 'ana@example.com', items: [{ productId, quantity: 1 }], discount: 0 });
+  const pickedSale = (await picked.json()) as { id: string };
+  const completed = await api('PATCH', `/sales/${pickedSale.id}/status`, { status: 'COMPLETED', paymentMethod: 'CASH' });
+  const pickedTrace = completed.headers.get('x-trace-id')!;
+  await eventually(
+    async () => {
+      const spans = await zipkinTrace(pickedTrace);
+      return participants(spans).services.length === 3 && spans.some((s) => /^sale\.completed process /.test(s.name ?? '')) ? spans : undefined;
+    },
+    45_000,
+    `the picked sale's PATCH trace ${pickedTrace} with the API, the worker and the consumers`,
+  );
+
+  expect(await zipkinTrace(post.traceId)).toEqual([]);
+  expect(await zipkinTrace(patch.traceId)).toEqual([]);
+  // no trace of its own anywhere: the worker's activity spans name their workflow, the publish spans the sale
+  expect(await zipkinTracesTagged('temporalWorkflowId', saleWorkflowId(unpicked.id))).toEqual([]);
+  expect(await zipkinTracesTagged('sale.id', unpicked.id)).toEqual([]);
+  expect(await zipkinTracesTagged('temporalWorkflowId', saleWorkflowId(pickedSale.id))).not.toEqual([]);
+}, 120_000);
