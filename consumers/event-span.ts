@@ -3,12 +3,16 @@
  * kafkajs's instrumentation gives an `eachBatch` one receive span in a trace of its own, with the
  * records only linked to where they came from; since the consumers apply a whole batch in one
  * transaction (consumers/batch.ts), each event's effect — its SQL, its log lines — would otherwise
- * land in that batch trace, not in the trace of the request that caused the event. With tracing off
- * there is no active span and this only calls `fn`.
+ * land in that batch trace, not in the trace of the request that caused the event. That batch span
+ * is never recorded (shared/tracing-sampler.ts), so the batch's own queries run outside it
+ * (outsideBatchSpan) and make no span at all. An event whose trace the sampler did not pick gets
+ * no span either, only its trace id for the log lines. With tracing off this only calls `fn`.
  */
-import { context, propagation, ROOT_CONTEXT, SpanKind, trace, type Span, type TextMapGetter } from '@opentelemetry/api';
+import { context, propagation, ROOT_CONTEXT, SpanKind, trace, TraceFlags, type Span, type TextMapGetter } from '@opentelemetry/api';
 import type { IHeaders } from 'kafkajs';
 import { endingSpan } from '../shared/sale-trace';
+import { withTraceIdOnly } from '../shared/trace-id';
+import { activeTracing } from '../shared/tracing';
 import type { Delivered } from './messages';
 
 /** kafkajs headers are Buffers (or strings, or arrays of either) */
@@ -22,16 +26,15 @@ const headerGetter: TextMapGetter<IHeaders> = {
 };
 
 export function inEventSpan<T>(delivered: Delivered, groupId: string, fn: () => Promise<T>): Promise<T> {
-  const batch = trace.getActiveSpan();
-  if (!batch) return fn();
+  if (!activeTracing()) return fn();
   const { topic, partition, offset } = delivered.origin;
   const parent = propagation.extract(ROOT_CONTEXT, delivered.headers ?? {}, headerGetter);
+  const caller = trace.getSpanContext(parent);
+  if (caller && trace.isSpanContextValid(caller) && (caller.traceFlags & TraceFlags.SAMPLED) === 0) return withTraceIdOnly(caller.traceId, fn);
   return trace.getTracer('sales-saga').startActiveSpan(
     `${topic} process ${groupId}`,
     {
       kind: SpanKind.CONSUMER,
-      // the batch's receive span is not recorded (shared/tracing-sampler.ts): no link to nothing
-      links: batch.isRecording() ? [{ context: batch.spanContext() }] : [],
       attributes: {
         'messaging.system': 'kafka',
         'messaging.destination.name': topic,
@@ -44,6 +47,12 @@ export function inEventSpan<T>(delivered: Delivered, groupId: string, fn: () => 
     parent,
     (span: Span) => endingSpan(span, fn),
   );
+}
+
+/** Runs a batch's transaction outside the batch's receive span when that span is not recorded. */
+export function outsideBatchSpan<T>(fn: () => Promise<T>): Promise<T> {
+  const batch = trace.getActiveSpan();
+  return batch && !batch.isRecording() ? context.with(trace.deleteSpan(context.active()), fn) : fn();
 }
 
 /** `fn` bound to the span running now, so a log line written after the commit names the event's trace. */

@@ -25,6 +25,7 @@ import type { Logger } from 'pino';
 import { retryingRetriable } from '../shared/kafka';
 import { dlqTopic } from '../shared/topics';
 import type { BatchHandler } from './batch';
+import { outsideBatchSpan } from './event-span';
 import { PoisonMessageError, parseEvent, type Delivered, type Origin } from './messages';
 
 export interface GroupConsumerOptions {
@@ -178,7 +179,7 @@ export async function startGroupConsumer(options: GroupConsumerOptions): Promise
     }
     let failed: Map<Delivered, unknown>;
     try {
-      failed = await handle(events);
+      failed = await outsideBatchSpan(() => handle(events));
     } catch (err) {
       stats.retried += 1;
       stats.retrying = 1;

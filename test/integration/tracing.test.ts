@@ -137,7 +137,13 @@ test('a sale whose traces were not picked records no span in any process, not ev
   const unpicked = (await created.json()) as { id: string };
   const patch = unpickedTraceparent();
   expect((await api('PATCH', `/sales/${unpicked.id}/status`, { status: 'COMPLETED', paymentMethod: 'CASH' }, patch.header)).status).toBe(200);
-  await eventually(async () => suite.app.output().split('\n').some((l) => l.includes('"sale counted"') && l.includes(unpicked.id)), 30_000, "the analytics consumer's line about the unpicked sale");
+  const counted = await eventually(
+    async () => suite.app.output().split('\n').find((l) => l.includes('"sale counted"') && l.includes(unpicked.id)),
+    30_000,
+    "the analytics consumer's line about the unpicked sale",
+  );
+  // not recorded, but still a correlation id: the consumer's line names the PATCH's trace
+  expect(JSON.parse(counted)).toMatchObject({ sale_id: unpicked.id, trace_id: patch.traceId });
 
   // the marker: a picked sale afterwards, whose completion's spans from the worker and the
   // consumers reached the backend; each process exports its spans in the order they ended
