@@ -60,6 +60,14 @@ describe('parseConfig', () => {
     expect(err.message).not.toContain('JWT_SECRET');
   });
 
+  test('tracing, once switched on, records every request in development and tests and one in ten in production unless told', () => {
+    expect(parseConfig({ OTEL_TRACES_EXPORTER: 'zipkin' }).tracing.sampleRatio).toBe(1);
+    expect(parseConfig({ APP_ENV: 'test', OTEL_TRACES_EXPORTER: 'zipkin' }).tracing.sampleRatio).toBe(1);
+    expect(parseConfig({ ...productionEnv, OTEL_TRACES_EXPORTER: 'otlp' }).tracing.sampleRatio).toBe(0.1);
+    expect(parseConfig({ ...productionEnv, OTEL_TRACES_EXPORTER: 'otlp', OTEL_TRACES_SAMPLER_ARG: '1' }).tracing.sampleRatio).toBe(1);
+    expect(parseConfig({ OTEL_TRACES_SAMPLER_ARG: '0.25' }).tracing.sampleRatio).toBe(0.25);
+  });
+
   test('production with everything set passes and uses the given servers', () => {
     const cfg = parseConfig(productionEnv);
     expect(cfg.env).toBe('production');
