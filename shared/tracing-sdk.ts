@@ -21,6 +21,7 @@ import {
   OpenTelemetryWorkflowClientInterceptor,
 } from '@temporalio/interceptors-opentelemetry';
 import type { TracingConfig } from './config';
+import { rememberDependencyResolutions } from './resolve-cache';
 import { salesSampler } from './tracing-sampler';
 import type { Tracing, TracingWorkerOptions } from './tracing';
 
@@ -55,6 +56,8 @@ export function startSdk(serviceName: string, tracing: TracingConfig): Tracing {
     ],
   });
   sdk.start();
+  // after the instrumentations hooked require: their hook resolves every require() call
+  rememberDependencyResolutions();
   return {
     stop: () => sdk.shutdown(),
     clientInterceptors: (): ClientInterceptors => ({ workflow: [new OpenTelemetryWorkflowClientInterceptor()] }),
