@@ -66,9 +66,9 @@ class RunTracing {
     return this.load().inbound;
   }
 
-  /** Queries (the Web UI's stack trace, status reads) never load tracing into a run. */
-  loadedInbound(): OtelWorkflow.OpenTelemetryInboundInterceptor | undefined {
-    return this.otel?.inbound;
+  /** The OpenTelemetry interceptors if this run loaded them (queries, log lines and disposal never load them). */
+  loaded(): OtelInterceptors | undefined {
+    return this.otel;
   }
 
   /**
@@ -82,16 +82,8 @@ class RunTracing {
     return this.otel.outbound;
   }
 
-  loadedOutbound(): OtelWorkflow.OpenTelemetryOutboundInterceptor | undefined {
-    return this.otel?.outbound;
-  }
-
   withUnpickedContext<T extends { headers: Record<string, Payload> }>(input: T): T {
     return this.unpickedHeader === undefined ? input : { ...input, headers: { ...input.headers, [TRACE_HEADER]: this.unpickedHeader } };
-  }
-
-  dispose(): OtelWorkflow.OpenTelemetryInternalsInterceptor | undefined {
-    return this.otel?.internals;
   }
 
   private load(): OtelInterceptors {
@@ -130,7 +122,7 @@ class PickedInbound implements WorkflowInboundCallsInterceptor {
   }
 
   handleQuery(input: QueryInput, next: Next<WorkflowInboundCallsInterceptor, 'handleQuery'>): Promise<unknown> {
-    const otel = this.run.loadedInbound();
+    const otel = this.run.loaded()?.inbound;
     return otel ? otel.handleQuery(input, next) : next(input);
   }
 }
@@ -165,7 +157,7 @@ class PickedOutbound implements WorkflowOutboundCallsInterceptor {
 
   /** a traced run's log lines name the trace (trace_id, span_id) */
   getLogAttributes(input: GetLogAttributesInput, next: Next<WorkflowOutboundCallsInterceptor, 'getLogAttributes'>): Record<string, unknown> {
-    const otel = this.run.loadedOutbound();
+    const otel = this.run.loaded()?.outbound;
     return otel ? otel.getLogAttributes(input, next) : next(input);
   }
 }
@@ -179,7 +171,7 @@ export const interceptors = (): WorkflowInterceptors => {
     internals: [
       {
         dispose: (input, next) => {
-          const otel = run.dispose();
+          const otel = run.loaded()?.internals;
           return otel ? otel.dispose(input, next) : next(input);
         },
       },
