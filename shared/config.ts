@@ -182,6 +182,13 @@ const envSchema = z.object({
    * quarter of the saga's throughput (README "Tracing")
    */
   OTEL_TRACES_SAMPLER_ARG: z.coerce.number().min(0).max(1).optional(),
+  /**
+   * ms between two exports of a process's finished spans. Default: 1000 in development and tests (a
+   * trace shows up in the UI a second after the request), OpenTelemetry's 5000 in production, where
+   * each export is a request to the backend and the backend's work per request is most of its cost
+   * when few spans are recorded (README "Tracing")
+   */
+  OTEL_BSP_SCHEDULE_DELAY: z.coerce.number().int().min(1).optional(),
   /** the local Zipkin server (stack/zipkin.ts): API and UI on 127.0.0.1 */
   LOCAL_ZIPKIN_PORT: port.default(9411),
 
@@ -305,6 +312,8 @@ export interface TracingConfig {
   otlpEndpoint: string;
   /** the share of requests traced, 0–1 (OTEL_TRACES_SAMPLER_ARG) */
   sampleRatio: number;
+  /** ms between exports of finished spans (OTEL_BSP_SCHEDULE_DELAY) */
+  exportDelayMs: number;
   /** the stack provisions the local Zipkin (OTEL_EXPORTER_ZIPKIN_ENDPOINT not set) */
   localZipkin: boolean;
   localZipkinPort: number;
@@ -546,6 +555,7 @@ function tracingConfig(env: Env): TracingConfig {
     zipkinEndpoint: env.OTEL_EXPORTER_ZIPKIN_ENDPOINT ?? `${local}/api/v2/spans`,
     otlpEndpoint: `${env.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces`,
     sampleRatio: env.OTEL_TRACES_SAMPLER_ARG ?? (env.APP_ENV === 'production' ? 0.1 : 1),
+    exportDelayMs: env.OTEL_BSP_SCHEDULE_DELAY ?? (env.APP_ENV === 'production' ? 5000 : 1000),
     localZipkin: !env.OTEL_EXPORTER_ZIPKIN_ENDPOINT,
     localZipkinPort: env.LOCAL_ZIPKIN_PORT,
     uiUrl: env.OTEL_EXPORTER_ZIPKIN_ENDPOINT ? undefined : `${local}/zipkin/`,

@@ -38,7 +38,7 @@ function exporter(tracing: TracingConfig): SpanExporter {
 
 export function startSdk(serviceName: string, tracing: TracingConfig): Tracing {
   const resource = new Resource({ [ATTR_SERVICE_NAME]: serviceName });
-  const spanProcessor = new BatchSpanProcessor(exporter(tracing), { scheduledDelayMillis: 1000 });
+  const spanProcessor = new BatchSpanProcessor(exporter(tracing), { scheduledDelayMillis: tracing.exportDelayMs });
   const sdk = new NodeSDK({
     resource,
     autoDetectResources: false,

@@ -1,8 +1,9 @@
 /**
  * Tracing on vs off (issue #16): the saga in a closed loop at the peak level, with the three app
  * processes restarted untraced (OTEL_TRACES_EXPORTER=none: no SDK loaded), traced with every request
- * recorded (=zipkin into the bench stack's Zipkin, the default ratio 1) and traced with a sample of
- * requests recorded (OTEL_TRACES_SAMPLER_ARG=BENCH_TRACING_SAMPLE, default 0.1), in interleaved rounds
+ * recorded (=zipkin into the bench stack's Zipkin, the default ratio 1) and traced as in production:
+ * a sample of requests recorded (OTEL_TRACES_SAMPLER_ARG=BENCH_TRACING_SAMPLE, default 0.1), their
+ * spans sent every 5 s (OTEL_BSP_SCHEDULE_DELAY, production's default), in interleaved rounds
  * whose order rotates, so the slow drift of a long bench and the machine's other work fall on every
  * side alike. Reported per round and as medians: the overhead on saga throughput of each traced
  * mode, and CPU ms per lifecycle of the app processes (api + worker + consumers), of Zipkin, and of
@@ -15,11 +16,15 @@ import type { TuningBench } from './tuning';
 export type TracingMode = 'off' | 'on' | 'sampled';
 const MODES: TracingMode[] = ['off', 'on', 'sampled'];
 
+/** production's OTEL_BSP_SCHEDULE_DELAY (shared/config.ts), which the sampled mode runs with */
+const SAMPLED_EXPORT_DELAY_MS = 5000;
+
 export function tracingEnv(sampleRatio: number): Record<TracingMode, NodeJS.ProcessEnv> {
   return {
     off: { OTEL_TRACES_EXPORTER: 'none' },
     on: { OTEL_TRACES_EXPORTER: 'zipkin', OTEL_TRACES_SAMPLER_ARG: '1' },
-    sampled: { OTEL_TRACES_EXPORTER: 'zipkin', OTEL_TRACES_SAMPLER_ARG: String(sampleRatio) },
+    // production's tracing: a sample, sent every 5 s (the bench's APP_ENV=development would send every second)
+    sampled: { OTEL_TRACES_EXPORTER: 'zipkin', OTEL_TRACES_SAMPLER_ARG: String(sampleRatio), OTEL_BSP_SCHEDULE_DELAY: String(SAMPLED_EXPORT_DELAY_MS) },
   };
 }
 
@@ -38,6 +43,8 @@ export interface TracingComparison {
   seconds: number;
   /** the share of requests recorded in the `sampled` mode */
   sampleRatio: number;
+  /** the sampled mode's OTEL_BSP_SCHEDULE_DELAY (absent in results recorded before it was set: 1000) */
+  sampledExportDelayMs?: number;
   rounds: Record<TracingMode, TracingRun>[];
   /** medians over the rounds; overhead = 1 − traced/off throughput, in % */
   throughputOverheadPct: { on: number; sampled: number };
@@ -85,6 +92,7 @@ export async function compareTracing(
     concurrency: clients,
     seconds,
     sampleRatio,
+    sampledExportDelayMs: SAMPLED_EXPORT_DELAY_MS,
     rounds,
     throughputOverheadPct: { on: overhead('on'), sampled: overhead('sampled') },
     appCpuMsPerLifecycle: per((run) => run.appCpuMs),
@@ -114,7 +122,7 @@ export function tracingMarkdown(t: TracingComparison | undefined): string[] {
     return `${d >= 0 ? '+' : ''}${d} %`;
   };
   const lines = [
-    `**Tracing on vs off** (saga, closed loop at ${t.concurrency} clients, ${t.seconds} s per run; api, worker and consumers restarted with OTEL_TRACES_EXPORTER=none (off), then =zipkin into the bench stack's Zipkin recording every request (on) or a sample (OTEL_TRACES_SAMPLER_ARG=${t.sampleRatio}); ${t.rounds.length} interleaved round${t.rounds.length > 1 ? 's' : ''}, order rotating)`,
+    `**Tracing on vs off** (saga, closed loop at ${t.concurrency} clients, ${t.seconds} s per run; api, worker and consumers restarted with OTEL_TRACES_EXPORTER=none (off), then =zipkin into the bench stack's Zipkin recording every request (on) or a sample (OTEL_TRACES_SAMPLER_ARG=${t.sampleRatio}${t.sampledExportDelayMs ? `, sent every ${t.sampledExportDelayMs / 1000} s as in production: OTEL_BSP_SCHEDULE_DELAY=${t.sampledExportDelayMs}` : ''}); ${t.rounds.length} interleaved round${t.rounds.length > 1 ? 's' : ''}, order rotating)`,
     '',
     '| round | off: lifecycles/s | on: lifecycles/s (Δ) | sampled: lifecycles/s (Δ) | app CPU ms / lifecycle (off / on / sampled) | Zipkin CPU ms / lifecycle (on) | machine CPU ms / lifecycle (off / on / sampled) | load average (off; on; sampled) |',
     '|---|---|---|---|---|---|---|---|',

@@ -68,6 +68,14 @@ describe('parseConfig', () => {
     expect(parseConfig({ OTEL_TRACES_SAMPLER_ARG: '0.25' }).tracing.sampleRatio).toBe(0.25);
   });
 
+  test('spans leave each process every second in development and tests, every 5 s (OpenTelemetry\'s default) in production unless told', () => {
+    expect(parseConfig({ OTEL_TRACES_EXPORTER: 'zipkin' }).tracing.exportDelayMs).toBe(1000);
+    expect(parseConfig({ APP_ENV: 'test', OTEL_TRACES_EXPORTER: 'zipkin' }).tracing.exportDelayMs).toBe(1000);
+    expect(parseConfig({ ...productionEnv, OTEL_TRACES_EXPORTER: 'otlp' }).tracing.exportDelayMs).toBe(5000);
+    expect(parseConfig({ ...productionEnv, OTEL_BSP_SCHEDULE_DELAY: '250' }).tracing.exportDelayMs).toBe(250);
+    expect(() => parseConfig({ OTEL_BSP_SCHEDULE_DELAY: 'soon' })).toThrow(/OTEL_BSP_SCHEDULE_DELAY/);
+  });
+
   test('production with everything set passes and uses the given servers', () => {
     const cfg = parseConfig(productionEnv);
     expect(cfg.env).toBe('production');
