@@ -18,6 +18,7 @@ import {
 import type { StockMovementRow } from './inventory-ledger';
 import type { SaleView } from '../shared/sale-types';
 import { currentTrace, inSpanLinkedToSale, type SaleTrace } from '../shared/sale-trace';
+import { unpickedTraceHeaders } from '../shared/trace-id';
 import { findSale, findSaleTrace } from './sale-records';
 
 /**
@@ -65,7 +66,10 @@ export function inventoryEventFor(m: StockMovementRow): InventoryEvent {
 export async function sendEvents(producer: () => Promise<Producer>, messages: OutgoingMessage[]): Promise<string[]> {
   if (messages.length > 0) {
     const p = await producer();
-    await Promise.all(messages.map(({ topic, key, value, headers }) => p.send({ topic, acks: -1, messages: [{ key, value, headers }] })));
+    // in an unpicked trace kafkajs's instrumentation makes no span and so puts no context in the
+    // headers: the consumers are told here that the trace is not recorded (shared/trace-id.ts)
+    const trace = unpickedTraceHeaders();
+    await Promise.all(messages.map(({ topic, key, value, headers }) => p.send({ topic, acks: -1, messages: [{ key, value, headers: { ...headers, ...trace } }] })));
   }
   return messages.map((m) => m.headers.event_id ?? '');
 }

@@ -7,7 +7,7 @@ import type { Dependencies } from './dependencies';
 import { healthRoutes } from './health';
 import { metricsHandler, metricsOnApiPort, recordHttpMetrics, requireMetricsToken } from './metrics';
 import { notFoundHandler, problemHandler } from './problem';
-import { traceIdHeader } from './trace-header';
+import { traceIdHeader, unpickedRequestWithoutSpans } from './trace-header';
 import { openApiRoutes } from './openapi';
 import { authRoutes } from './routes/auth';
 import { followRoutes } from './routes/follows';
@@ -33,6 +33,7 @@ export function createApp(deps: Dependencies): Express {
   // authenticate reads the users row on every request (a disabled user's token stops at once)
   app.locals.db = deps.db;
 
+  app.use(unpickedRequestWithoutSpans); // with tracing on: a request not recorded makes no spans
   app.use(traceIdHeader); // with tracing on: X-Trace-Id names the request's trace
   app.use(
     pinoHttp({

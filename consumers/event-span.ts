@@ -6,12 +6,13 @@
  * land in that batch trace, not in the trace of the request that caused the event. That batch span
  * is never recorded (shared/tracing-sampler.ts), so the batch's own queries run outside it
  * (outsideBatchSpan) and make no span at all. An event whose trace the sampler did not pick gets
- * no span either, only its trace id for the log lines. With tracing off this only calls `fn`.
+ * no span either (shared/trace-id.ts withoutSpans), only its trace id for the log lines and the
+ * messages it sends. With tracing off this only calls `fn`.
  */
 import { context, propagation, ROOT_CONTEXT, SpanKind, trace, TraceFlags, type Span, type TextMapGetter } from '@opentelemetry/api';
 import type { IHeaders } from 'kafkajs';
 import { endingSpan } from '../shared/sale-trace';
-import { withTraceIdOnly } from '../shared/trace-id';
+import { withoutSpans } from '../shared/trace-id';
 import { activeTracing } from '../shared/tracing';
 import type { Delivered } from './messages';
 
@@ -30,7 +31,7 @@ export function inEventSpan<T>(delivered: Delivered, groupId: string, fn: () => 
   const { topic, partition, offset } = delivered.origin;
   const parent = propagation.extract(ROOT_CONTEXT, delivered.headers ?? {}, headerGetter);
   const caller = trace.getSpanContext(parent);
-  if (caller && trace.isSpanContextValid(caller) && (caller.traceFlags & TraceFlags.SAMPLED) === 0) return withTraceIdOnly(caller.traceId, fn);
+  if (caller && trace.isSpanContextValid(caller) && (caller.traceFlags & TraceFlags.SAMPLED) === 0) return withoutSpans(caller, fn);
   return trace.getTracer('sales-saga').startActiveSpan(
     `${topic} process ${groupId}`,
     {

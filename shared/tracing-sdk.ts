@@ -12,17 +12,12 @@ import { Resource } from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { BatchSpanProcessor, ConsoleSpanExporter, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
-import type { Context } from '@temporalio/activity';
 import type { ClientInterceptors } from '@temporalio/client';
-import {
-  makeWorkflowExporter,
-  OpenTelemetryActivityInboundInterceptor,
-  OpenTelemetryActivityOutboundInterceptor,
-  OpenTelemetryWorkflowClientInterceptor,
-} from '@temporalio/interceptors-opentelemetry';
+import { makeWorkflowExporter } from '@temporalio/interceptors-opentelemetry';
 import type { TracingConfig } from './config';
 import { rememberDependencyResolutions } from './resolve-cache';
 import { salesSampler } from './tracing-sampler';
+import { tracingActivityInterceptors, UnpickedAwareClientInterceptor } from './unpicked-interceptors';
 import type { Tracing, TracingWorkerOptions } from './tracing';
 
 function exporter(tracing: TracingConfig): SpanExporter {
@@ -60,10 +55,10 @@ export function startSdk(serviceName: string, tracing: TracingConfig): Tracing {
   rememberDependencyResolutions();
   return {
     stop: () => sdk.shutdown(),
-    clientInterceptors: (): ClientInterceptors => ({ workflow: [new OpenTelemetryWorkflowClientInterceptor()] }),
+    clientInterceptors: (): ClientInterceptors => ({ workflow: [new UnpickedAwareClientInterceptor()] }),
     // workflow spans leave the sandbox through the `exporter` sink into this process's span processor
     workerOptions: (): TracingWorkerOptions => ({
-      activity: [(ctx: Context) => ({ inbound: new OpenTelemetryActivityInboundInterceptor(ctx), outbound: new OpenTelemetryActivityOutboundInterceptor(ctx) })],
+      activity: [tracingActivityInterceptors],
       workflowModules: [require.resolve('../workflows/tracing-interceptors')],
       sinks: { exporter: makeWorkflowExporter(spanProcessor, resource) },
     }),

@@ -15,7 +15,6 @@
 import { trace } from '@opentelemetry/api';
 import type * as OtelWorkflow from '@temporalio/interceptors-opentelemetry/lib/workflow';
 import {
-  defaultPayloadConverter,
   type ActivityInput,
   type ContinueAsNewInput,
   type GetLogAttributesInput,
@@ -32,22 +31,14 @@ import {
   type WorkflowInterceptors,
   type WorkflowOutboundCallsInterceptor,
 } from '@temporalio/workflow';
-
-/** the header the Temporal OpenTelemetry interceptors carry the trace context in */
-export const TRACE_HEADER = '_tracer-data';
-
-const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-([0-9a-f]{2})$/;
+import { headerTrace, TRACE_HEADER } from '../shared/temporal-trace-header';
 
 /**
  * Whether a call's headers ask for tracing: false only for a trace context whose sampled flag is
  * off. No context (or one that cannot be read) is a root: the OpenTelemetry interceptors decide.
  */
 export function headersAskForTracing(headers: Record<string, Payload>): boolean {
-  const payload = headers[TRACE_HEADER];
-  if (payload === undefined) return true;
-  const carrier = defaultPayloadConverter.fromPayload<{ traceparent?: unknown } | null>(payload);
-  const traceparent = typeof carrier?.traceparent === 'string' ? TRACEPARENT.exec(carrier.traceparent) : null;
-  return traceparent === null || (parseInt(traceparent[1]!, 16) & 1) === 1;
+  return headerTrace(headers)?.sampled !== false;
 }
 
 type OtelInterceptors = { inbound: OtelWorkflow.OpenTelemetryInboundInterceptor; outbound: OtelWorkflow.OpenTelemetryOutboundInterceptor; internals: OtelWorkflow.OpenTelemetryInternalsInterceptor };

@@ -1,6 +1,7 @@
 /** Which workflow calls load the OpenTelemetry interceptors (workflows/tracing-interceptors.ts, issue #16). */
 import { defaultPayloadConverter } from '@temporalio/common';
-import { headersAskForTracing, TRACE_HEADER } from '../../workflows/tracing-interceptors';
+import { TRACE_HEADER } from '../../shared/temporal-trace-header';
+import { headersAskForTracing } from '../../workflows/tracing-interceptors';
 
 const withCarrier = (carrier: unknown) => ({ [TRACE_HEADER]: defaultPayloadConverter.toPayload(carrier) });
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
