@@ -19,8 +19,8 @@
  * BENCH_HALF_SECONDS (default 20), BENCH_SQL_SECONDS (default 3), BENCH_TUNING_CLIENTS (default 32),
  * BENCH_TUNING_REPEATS (pairs per change, default 2), BENCH_SKIP_TUNING=1, BENCH_TUNING_ONLY (names of
  * the tuning changes to run, comma-separated), BENCH_TRACING_REPEATS (tracing off/on/sampled rounds,
- * default 2), BENCH_TRACING_SAMPLE (the sampled mode's share of requests, default 0.1),
- * BENCH_SKIP_TRACING=1.
+ * default 3), BENCH_TRACING_SECONDS (per tracing run, default 20), BENCH_TRACING_SAMPLE (the sampled
+ * mode's share of requests, default 0.1), BENCH_SKIP_TRACING=1.
  *
  * BENCH_CLUSTER=1 or `npm run bench -- --cluster` runs bench/cluster.ts instead: sizing with 1 or 2
  * worker and API replicas on the production topology (stack/cluster/).
@@ -76,7 +76,10 @@ const HALF_SECONDS = Number(process.env.BENCH_HALF_SECONDS || 20);
 const SQL_SECONDS = Number(process.env.BENCH_SQL_SECONDS || 3);
 const TUNING_CLIENTS = Number(process.env.BENCH_TUNING_CLIENTS || 32);
 const TUNING_REPEATS = Number(process.env.BENCH_TUNING_REPEATS || 2);
-const TRACING_REPEATS = Number(process.env.BENCH_TRACING_REPEATS || 2);
+/** tracing off/on/sampled rounds: odd, so the median is one round's figure */
+const TRACING_REPEATS = Number(process.env.BENCH_TRACING_REPEATS || 3);
+/** seconds per tracing run: longer than a level's, since its differences are smaller than a level's */
+const TRACING_SECONDS = Number(process.env.BENCH_TRACING_SECONDS || 20);
 /** the share of requests recorded in the tracing section's `sampled` mode (OTEL_TRACES_SAMPLER_ARG) */
 const TRACING_SAMPLE = Number(process.env.BENCH_TRACING_SAMPLE || 0.1);
 const BASELINE_QUEUE = 'bench-baseline';
@@ -362,7 +365,7 @@ async function main(): Promise<void> {
     if (process.env.BENCH_SKIP_TRACING !== '1') {
       // at the saga's peak level of this run
       const peakLevel = report.levels.reduce((best, l) => (l.saga.throughput > best.saga.throughput ? l : best), report.levels[0]!);
-      report.tracing = await compareTracing(bench, { clients: peakLevel.concurrency, seconds: SECONDS, repeats: TRACING_REPEATS, sampleRatio: TRACING_SAMPLE, say, loadavg });
+      report.tracing = await compareTracing(bench, { clients: peakLevel.concurrency, seconds: TRACING_SECONDS, repeats: TRACING_REPEATS, sampleRatio: TRACING_SAMPLE, say, loadavg });
     }
 
     say('reservation SQL');

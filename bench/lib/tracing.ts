@@ -16,6 +16,8 @@ import type { TuningBench } from './tuning';
 export type TracingMode = 'off' | 'on' | 'sampled';
 const MODES: TracingMode[] = ['off', 'on', 'sampled'];
 
+const WARM_UP_SECONDS = 5;
+
 /** production's OTEL_BSP_SCHEDULE_DELAY (shared/config.ts), which the sampled mode runs with */
 const SAMPLED_EXPORT_DELAY_MS = 5000;
 
@@ -45,6 +47,8 @@ export interface TracingComparison {
   sampleRatio: number;
   /** the sampled mode's OTEL_BSP_SCHEDULE_DELAY (absent in results recorded before it was set: 1000) */
   sampledExportDelayMs?: number;
+  /** seconds at the run's load before each measured run (absent in earlier results: 2 s at 8 clients) */
+  warmUpSeconds?: number;
   rounds: Record<TracingMode, TracingRun>[];
   /** medians over the rounds; overhead = 1 − traced/off throughput, in % */
   throughputOverheadPct: { on: number; sampled: number };
@@ -67,7 +71,9 @@ export async function compareTracing(
   const env = tracingEnv(sampleRatio);
   const run = async (mode: TracingMode, label: string): Promise<TracingRun> => {
     await bench.restartApps(['api', 'worker', 'consumers'], {}, env[mode]);
-    await closedLoop(bench.saga(), 8, 2); // a freshly started process's first requests are slow
+    // a freshly started process's first requests are slow, a traced one's more (more code to compile):
+    // the measured run is the steady state, after this many seconds at its own load
+    await closedLoop(bench.saga(), clients, WARM_UP_SECONDS);
     await bench.drain(`before tracing ${label}`);
     const loadAverage = options.loadavg();
     const { result, cpuMsPerLifecycle: cpu } = await bench.profiled(() => closedLoop(bench.saga(), clients, seconds));
@@ -93,6 +99,7 @@ export async function compareTracing(
     seconds,
     sampleRatio,
     sampledExportDelayMs: SAMPLED_EXPORT_DELAY_MS,
+    warmUpSeconds: WARM_UP_SECONDS,
     rounds,
     throughputOverheadPct: { on: overhead('on'), sampled: overhead('sampled') },
     appCpuMsPerLifecycle: per((run) => run.appCpuMs),
@@ -122,7 +129,7 @@ export function tracingMarkdown(t: TracingComparison | undefined): string[] {
     return `${d >= 0 ? '+' : ''}${d} %`;
   };
   const lines = [
-    `**Tracing on vs off** (saga, closed loop at ${t.concurrency} clients, ${t.seconds} s per run; api, worker and consumers restarted with OTEL_TRACES_EXPORTER=none (off), then =zipkin into the bench stack's Zipkin recording every request (on) or a sample (OTEL_TRACES_SAMPLER_ARG=${t.sampleRatio}${t.sampledExportDelayMs ? `, sent every ${t.sampledExportDelayMs / 1000} s as in production: OTEL_BSP_SCHEDULE_DELAY=${t.sampledExportDelayMs}` : ''}); ${t.rounds.length} interleaved round${t.rounds.length > 1 ? 's' : ''}, order rotating)`,
+    `**Tracing on vs off** (saga, closed loop at ${t.concurrency} clients, ${t.seconds} s per run${t.warmUpSeconds ? ` after ${t.warmUpSeconds} s of warm-up` : ''}; api, worker and consumers restarted with OTEL_TRACES_EXPORTER=none (off), then =zipkin into the bench stack's Zipkin recording every request (on) or a sample (OTEL_TRACES_SAMPLER_ARG=${t.sampleRatio}${t.sampledExportDelayMs ? `, sent every ${t.sampledExportDelayMs / 1000} s as in production: OTEL_BSP_SCHEDULE_DELAY=${t.sampledExportDelayMs}` : ''}); ${t.rounds.length} interleaved round${t.rounds.length > 1 ? 's' : ''}, order rotating)`,
     '',
     '| round | off: lifecycles/s | on: lifecycles/s (Δ) | sampled: lifecycles/s (Δ) | app CPU ms / lifecycle (off / on / sampled) | Zipkin CPU ms / lifecycle (on) | machine CPU ms / lifecycle (off / on / sampled) | load average (off; on; sampled) |',
     '|---|---|---|---|---|---|---|---|',
