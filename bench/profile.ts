@@ -9,7 +9,8 @@
  * - with PROFILE_CPU_PROF=1, `node --cpu-prof` on the api, worker and consumers, summarised into
  *   self time per module and function (bench/lib/cpuprofile.ts).
  * Code versions are compared in interleaved pairs: PROFILE_TREES="before=/path/to/a/checkout,after=."
- * runs the app processes of each tree in turn (same stack, same data), PROFILE_PAIRS times.
+ * runs the app processes of each tree in turn (same stack, same data), PROFILE_PAIRS times, the order
+ * rotating from one pair to the next.
  * A tree may carry settings of its own after a colon, so one checkout is compared with itself under
  * two configurations: PROFILE_TREES="off=.:OTEL_TRACES_EXPORTER=none,on=.:OTEL_TRACES_EXPORTER=zipkin"
  * (several settings joined by `;`).
@@ -214,7 +215,9 @@ async function main(): Promise<void> {
   const runs: RunResult[] = [];
   try {
     for (let pair = 1; pair <= PAIRS; pair++) {
-      for (const tree of TREES) {
+      // the order rotates from pair to pair (a, b; b, a; …): the servers' data grows and the machine
+      // drifts over a long run, which would otherwise always fall on the same side
+      for (const tree of TREES.map((_, k) => TREES[(k + pair - 1) % TREES.length]!)) {
         const tag = `${tree.name}-${pair}`;
         for (const name of APPS) {
           await apps.stop(name);
