@@ -40,6 +40,15 @@ function files() {
   return { dir, log: join(dir, 'zipkin.log'), pid: join(dir, 'zipkin.pid') };
 }
 
+/**
+ * How many spans the in-memory storage keeps (the oldest traces go first). It must fit the 256 MB
+ * heap with room to spare: a span of ours takes about 2.5 KB there, and at 200 000 the heap filled
+ * near 100 000 spans — the server then spent its time collecting garbage (tens of ms of CPU per
+ * sale, the bench's tracing rounds paid for it) and died of OutOfMemoryError. 50 000 spans is
+ * about a thousand sales' traces (test/integration/zipkin-capacity.test.ts).
+ */
+export const ZIPKIN_MAX_SPANS = 50_000;
+
 export function zipkinServerArgs(jar: string): string[] {
   const port = getConfig().tracing.localZipkinPort;
   return [
@@ -50,8 +59,7 @@ export function zipkinServerArgs(jar: string): string[] {
     '--armeria.ports[0].ip=127.0.0.1',
     '--armeria.ports[0].protocols=http',
     '--zipkin.storage.type=mem',
-    // in-memory storage keeps at most this many spans (the oldest traces go first)
-    '--zipkin.storage.mem.max-spans=200000',
+    `--zipkin.storage.mem.max-spans=${ZIPKIN_MAX_SPANS}`,
   ];
 }
 
