@@ -37,6 +37,8 @@ export interface TracingRun {
   appCpuMs: number;
   zipkinCpuMs: number;
   machineCpuMs: number;
+  /** CPU ms per lifecycle of every process measured (absent in results before 3 Dec) */
+  byProcessCpuMs?: Record<string, number>;
   loadAverage: string;
 }
 
@@ -80,7 +82,7 @@ export async function compareTracing(
     await bench.drain(`after tracing ${label}`);
     const appCpuMs = r1((cpu.api ?? 0) + (cpu.worker ?? 0) + (cpu.consumers ?? 0));
     say(`tracing ${label} c=${clients}: ${result.throughput}/s, app CPU ${appCpuMs} ms/lifecycle, machine ${cpu['whole machine']} ms, load ${loadAverage}`);
-    return { mode, result, appCpuMs, zipkinCpuMs: cpu.zipkin ?? 0, machineCpuMs: cpu['whole machine'] ?? 0, loadAverage };
+    return { mode, result, appCpuMs, zipkinCpuMs: cpu.zipkin ?? 0, machineCpuMs: cpu['whole machine'] ?? 0, byProcessCpuMs: cpu, loadAverage };
   };
   const rounds: TracingComparison['rounds'] = [];
   for (let i = 0; i < options.repeats; i++) {
