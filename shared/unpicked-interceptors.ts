@@ -34,48 +34,48 @@ import type { ActivityExecuteInput, ActivityInboundCallsInterceptor, ActivityInt
 import { headerTrace, withTraceHeader } from './temporal-trace-header';
 import { unpickedTrace, unpickedTraceHeaders, withoutSpans } from './trace-id';
 
-/** The running unpicked trace's context as Temporal headers, or undefined when the work is not unpicked. */
-function unpickedHeaders(headers: Record<string, Payload>): Record<string, Payload> | undefined {
-  return unpickedTrace() ? withTraceHeader(headers, unpickedTraceHeaders()) : undefined;
+type Headers = Record<string, Payload>;
+
+/**
+ * An unpicked trace's call goes to `next` with that trace in its headers; any other through the
+ * OpenTelemetry interceptor (`traced`).
+ */
+function carrying<I extends { headers: Headers }, O>(input: I, next: (input: I) => O, traced: () => O): O {
+  return unpickedTrace() ? next({ ...input, headers: withTraceHeader(input.headers, unpickedTraceHeaders()) }) : traced();
 }
 
 export class UnpickedAwareClientInterceptor implements WorkflowClientInterceptor {
   constructor(private readonly otel = new OpenTelemetryWorkflowClientInterceptor()) {}
 
-  start(input: WorkflowStartInput, next: Next<WorkflowClientInterceptor, 'start'>): Promise<string> {
-    const headers = unpickedHeaders(input.headers);
-    return headers ? next({ ...input, headers }) : this.otel.start(input, next);
+  start(input: WorkflowStartInput, next: Next<WorkflowClientInterceptor, 'start'>) {
+    return carrying(input, next, () => this.otel.start(input, next));
   }
 
   startWithDetails(input: WorkflowStartInput, next: Next<WorkflowClientInterceptor, 'startWithDetails'>) {
-    const headers = unpickedHeaders(input.headers);
-    return headers ? next({ ...input, headers }) : this.otel.startWithDetails(input, next);
+    return carrying(input, next, () => this.otel.startWithDetails(input, next));
   }
 
   startUpdate(input: WorkflowStartUpdateInput, next: Next<WorkflowClientInterceptor, 'startUpdate'>) {
-    const headers = unpickedHeaders(input.headers);
-    return headers ? next({ ...input, headers }) : this.otel.startUpdate(input, next);
+    return carrying(input, next, () => this.otel.startUpdate(input, next));
   }
 
+  /** the one call with two sets of headers: the workflow start's and the update's */
   startUpdateWithStart(input: WorkflowStartUpdateWithStartInput, next: Next<WorkflowClientInterceptor, 'startUpdateWithStart'>) {
-    const workflowStartHeaders = unpickedHeaders(input.workflowStartHeaders);
-    const updateHeaders = unpickedHeaders(input.updateHeaders);
-    return workflowStartHeaders && updateHeaders ? next({ ...input, workflowStartHeaders, updateHeaders }) : this.otel.startUpdateWithStart(input, next);
+    if (!unpickedTrace()) return this.otel.startUpdateWithStart(input, next);
+    const carrier = unpickedTraceHeaders();
+    return next({ ...input, workflowStartHeaders: withTraceHeader(input.workflowStartHeaders, carrier), updateHeaders: withTraceHeader(input.updateHeaders, carrier) });
   }
 
-  signal(input: WorkflowSignalInput, next: Next<WorkflowClientInterceptor, 'signal'>): Promise<void> {
-    const headers = unpickedHeaders(input.headers);
-    return headers ? next({ ...input, headers }) : this.otel.signal(input, next);
+  signal(input: WorkflowSignalInput, next: Next<WorkflowClientInterceptor, 'signal'>) {
+    return carrying(input, next, () => this.otel.signal(input, next));
   }
 
-  signalWithStart(input: WorkflowSignalWithStartInput, next: Next<WorkflowClientInterceptor, 'signalWithStart'>): Promise<string> {
-    const headers = unpickedHeaders(input.headers);
-    return headers ? next({ ...input, headers }) : this.otel.signalWithStart(input, next);
+  signalWithStart(input: WorkflowSignalWithStartInput, next: Next<WorkflowClientInterceptor, 'signalWithStart'>) {
+    return carrying(input, next, () => this.otel.signalWithStart(input, next));
   }
 
-  query(input: WorkflowQueryInput, next: Next<WorkflowClientInterceptor, 'query'>): Promise<unknown> {
-    const headers = unpickedHeaders(input.headers);
-    return headers ? next({ ...input, headers }) : this.otel.query(input, next);
+  query(input: WorkflowQueryInput, next: Next<WorkflowClientInterceptor, 'query'>) {
+    return carrying(input, next, () => this.otel.query(input, next));
   }
 
   // no headers to carry: an unpicked call only skips the span

@@ -5,10 +5,10 @@
 import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
 import { z } from 'zod';
+import { sendEvents } from '../../activities/publish';
 import { AppError } from '../../shared/errors';
 import { inventoryMessage } from '../../shared/events';
 import { canonicalReportedStatus } from '../../shared/reported-status';
-import { unpickedTraceHeaders } from '../../shared/trace-id';
 import { authenticate, requireRole } from '../auth/middleware';
 import { currentUser } from '../auth/types';
 import type { Dependencies } from '../dependencies';
@@ -89,9 +89,7 @@ export function stockRoutes(deps: Dependencies): Router {
       product_id: body.product_id,
       status: canonicalReportedStatus(body.status),
     });
-    // an unpicked request's trace context, which kafkajs's instrumentation does not add (shared/trace-id.ts)
-    const headers = { ...message.headers, ...unpickedTraceHeaders() };
-    await deps.producer.send({ topic: message.topic, acks: -1, messages: [{ key: message.key, value: message.value, headers }] });
+    await sendEvents(async () => deps.producer, [message]);
     res.status(202).json({ event_id: JSON.parse(message.value).event_id as string, topic: message.topic });
   });
 

@@ -4,14 +4,16 @@
  * of an unpicked request make no span, yet the workflow's headers still carry the trace with the
  * sampled flag off — without them the workflow would start a trace of its own.
  */
-import { context, propagation, trace, TraceFlags, type Span, type SpanContext } from '@opentelemetry/api';
+import { context, propagation, ROOT_CONTEXT, trace, TraceFlags, type Span, type SpanContext } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { Context as ActivityContext } from '@temporalio/activity';
+import type { Request, Response } from 'express';
 import type { WorkflowStartUpdateWithStartInput } from '@temporalio/client';
 import type { Payload } from '@temporalio/common';
 import type { ActivityExecuteInput } from '@temporalio/worker';
+import { unpickedRequestWithoutSpans } from '../../api/trace-header';
 import { headerTrace, withTraceHeader } from '../../shared/temporal-trace-header';
 import { currentTraceId, unpickedTrace, unpickedTraceHeaders, withoutSpans } from '../../shared/trace-id';
 import { tracingActivityInterceptors, UnpickedAwareClientInterceptor } from '../../shared/unpicked-interceptors';
@@ -89,4 +91,24 @@ test('an activity whose headers carry an unpicked trace runs in no span, in that
   expect(picked.span?.spanContext()).toMatchObject({ traceId: UNPICKED.traceId, traceFlags: TraceFlags.SAMPLED });
   expect(picked.unpicked).toBeUndefined();
   expect(exporter.getFinishedSpans().map((s) => [s.name, s.spanContext().traceId])).toEqual([['RunActivity:completeSaleAndPublish', UNPICKED.traceId]]);
+});
+
+test("a request whose HTTP span is not recorded runs its route in no span, in that trace; a recorded one's route in its span", () => {
+  const seen: { span?: Span; unpicked?: SpanContext }[] = [];
+  const route = () => void seen.push({ span: trace.getActiveSpan(), unpicked: unpickedTrace() });
+  const request = {} as Request;
+  const response = {} as Response;
+
+  // the HTTP instrumentation's span of a request the sampler did not pick: not recording
+  context.with(trace.setSpan(ROOT_CONTEXT, trace.wrapSpanContext(UNPICKED)), () => unpickedRequestWithoutSpans(request, response, route));
+  expect(seen[0]).toEqual({ span: undefined, unpicked: UNPICKED });
+
+  trace.getTracer('t').startActiveSpan('POST', (recorded) => {
+    unpickedRequestWithoutSpans(request, response, route);
+    recorded.end();
+    expect(seen[1]).toEqual({ span: recorded, unpicked: undefined });
+  });
+  // tracing off: no span at all, the route runs as it is
+  unpickedRequestWithoutSpans(request, response, route);
+  expect(seen[2]).toEqual({ span: undefined, unpicked: undefined });
 });
