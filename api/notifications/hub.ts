@@ -88,6 +88,8 @@ export async function createNotificationHub(options: NotificationHubOptions): Pr
   let pending = new Set<number>();
   let pendingRanges: FanoutRange[] = [];
   let flushScheduled = false;
+  /** the flush running now, if any: the next one starts after it */
+  let flushing: Promise<void> = Promise.resolve();
 
   function send(sub: Subscriber, n: NotificationView): void {
     if (sub.sent.has(n.id) || !sub.session.isConnected) return;
@@ -116,7 +118,10 @@ export async function createNotificationHub(options: NotificationHubOptions): Pr
     }
   }
 
-  /** Signals arriving together are fetched with one query. */
+  /**
+   * Signals arriving together are fetched with one query. Flushes run one at a time: a second
+   * flush reading while the first still waits for its rows would deliver newer notifications first.
+   */
   async function flush(): Promise<void> {
     flushScheduled = false;
     const ids = [...pending];
@@ -151,7 +156,7 @@ export async function createNotificationHub(options: NotificationHubOptions): Pr
     }
     if (!flushScheduled) {
       flushScheduled = true;
-      setImmediate(() => void flush());
+      flushing = flushing.then(() => new Promise<void>((resolve) => setImmediate(resolve))).then(flush);
     }
   }
 

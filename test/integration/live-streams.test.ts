@@ -6,9 +6,11 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { get, type IncomingMessage } from 'node:http';
 import { connect } from 'node:net';
+import type { Session } from 'better-sse';
 import type { Knex } from 'knex';
 import request from 'supertest';
 import { createApp } from '../../api/app';
+import { createNotificationHub } from '../../api/notifications/hub';
 import { signToken } from '../../api/auth/tokens';
 import type { AuthUser } from '../../api/auth/types';
 import { closeProductStream } from '../../api/routes/product-stream';
@@ -353,4 +355,55 @@ describe('a client that does not keep up', () => {
       await limited.close();
     }
   }, 120_000);
+});
+
+/**
+ * `db` with one read held back: after `arm()`, the next query waits until the query after it has
+ * finished (or `fallbackMs` passed, when no second query starts), so a reader that ran them side
+ * by side would deliver the second's rows first.
+ */
+function holdingReads(db: Knex, fallbackMs: number): { db: Knex; arm(): void; held: Promise<void> } {
+  let armed = false;
+  let markHeld!: () => void;
+  const held = new Promise<void>((resolve) => (markHeld = resolve));
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let holding = false;
+  const proxy = new Proxy(db, {
+    apply(target, self, args: unknown[]) {
+      const builder = Reflect.apply(target, self, args) as Knex.QueryBuilder;
+      const run = builder.then.bind(builder);
+      if (armed && !holding) {
+        holding = true;
+        markHeld();
+        setTimeout(release, fallbackMs).unref();
+        builder.then = ((ok, fail) => released.then(() => run(ok, fail))) as typeof builder.then;
+      } else if (holding) {
+        builder.then = ((ok, fail) => run(ok, fail).finally(release)) as typeof builder.then;
+      }
+      return builder;
+    },
+  });
+  return { db: proxy, arm: () => (armed = true), held };
+}
+
+describe('notifications that arrive while the previous ones are still being read', () => {
+  test('reach the stream in the order they were signalled', async () => {
+    const me = await user();
+    const reads = holdingReads(ctx.db, 2_000);
+    const hub = await createNotificationHub({ db: reads.db, applicationName: `${hubName}-order` });
+    const pushed: number[] = [];
+    const session = { isConnected: true, push: (_data: unknown, _event: string, id: string) => void pushed.push(Number(id)), once: () => undefined };
+    try {
+      await hub.stream(session as unknown as Session, me.user.id);
+      reads.arm();
+      const [first] = await notifyAll(ctx.db, [me.user.id]);
+      await reads.held; // the hub is reading `first` now, and stays there
+      const [second] = await notifyAll(ctx.db, [me.user.id]);
+      await eventually(async () => pushed.length === 2, 10_000, 'both notifications pushed');
+      expect(pushed).toEqual([first, second]);
+    } finally {
+      await hub.close();
+    }
+  });
 });
