@@ -37,9 +37,11 @@ import { createUser } from '../test/helpers/users';
 import { APP_SPECS, AppProcesses, freePort } from '../test/chaos/support/apps';
 import { ApiClient } from '../test/chaos/support/http';
 import { cpuSeconds, perUnit, postmasterPid, snapshot, type CpuSnapshot } from './lib/cpu';
+import { hostAdjustedOverheadPct, type HostSample } from './lib/host-speed';
 import { profileMarkdown, summarizeProfile } from './lib/cpuprofile';
 import { waitDrained } from './lib/lag';
 import { closedLoop, type Lifecycle } from './lib/loadgen';
+import { median } from './lib/stats';
 
 const repo = resolve(__dirname, '..');
 const SECONDS = Number(process.env.PROFILE_SECONDS || 20);
@@ -280,6 +282,30 @@ async function main(): Promise<void> {
   process.stdout.write(`${report(runs)}\nwritten: .artifacts/bench/profile-${stamp}.{json,md}\n`);
 }
 
+const hostSample = (r: RunResult): HostSample => ({ throughput: r.throughput, cpuMsPerLifecycle: r.cpuMsPerLifecycle });
+
+/** Each other tree's throughput against the first tree's run of the same pair: raw and host-adjusted. */
+function againstFirstTree(runs: RunResult[]): string[] {
+  const [first, ...others] = TREES;
+  if (!first || others.length === 0) return [];
+  const lines = [`## Throughput against ${first.name} in the same pair (raw Δ; host-adjusted Δ, bench/lib/host-speed.ts)`, ''];
+  for (const tree of others) {
+    const pairs: string[] = [];
+    const adjusted: number[] = [];
+    for (const run of runs.filter((r) => r.tree === tree.name)) {
+      const base = runs.find((r) => r.tree === first.name && r.pair === run.pair);
+      if (!base) continue;
+      const a = hostAdjustedOverheadPct(hostSample(run), hostSample(base));
+      if (a !== undefined) adjusted.push(-a);
+      pairs.push(`#${run.pair} ${signed((run.throughput / base.throughput - 1) * 100)}; ${a === undefined ? '–' : signed(-a)}`);
+    }
+    lines.push(`- ${tree.name}: ${pairs.join(' · ')}${adjusted.length ? `; host-adjusted median ${signed(median(adjusted))}` : ''}`);
+  }
+  return [...lines, ''];
+}
+
+const signed = (pct: number) => `${pct >= 0 ? '+' : ''}${Math.round(pct * 10) / 10} %`;
+
 function report(runs: RunResult[]): string {
   const procs = Object.keys(runs[0]?.cpuMsPerLifecycle ?? {});
   const lines = [
@@ -289,6 +315,7 @@ function report(runs: RunResult[]): string {
     `|---|---|---|---|${procs.map(() => '---').join('|')}|`,
     ...runs.map((r) => `| ${r.tree} #${r.pair} | ${r.loadBefore} → ${r.loadAfter} | ${r.throughput} | ${r.errors} | ${procs.map((p) => r.cpuMsPerLifecycle[p]).join(' | ')} |`),
     '',
+    ...againstFirstTree(runs),
     '## Kafka requests per lifecycle (broker RequestMetrics)',
     '',
     ...runs.map((r) => `- ${r.tree} #${r.pair}: ${Object.entries(r.kafkaRequestsPerLifecycle).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ')}`),

@@ -415,17 +415,20 @@ async function main(): Promise<void> {
   if (report.tracing) {
     const t = report.tracing;
     const rounds = `median of ${t.rounds.length} rounds at ${t.concurrency} clients`;
+    // judged host-adjusted when the runs allow it (bench/lib/host-speed.ts); the raw figure beside it
+    const overhead = (mode: 'on' | 'sampled') =>
+      t.hostAdjustedOverheadPct ? `${t.hostAdjustedOverheadPct[mode]} % host-adjusted, ${t.throughputOverheadPct[mode]} % raw` : `${t.throughputOverheadPct[mode]} %`;
     report.targets.push({
       name: 'tracing overhead on saga throughput, every request traced',
       target: '≤ 10 %',
-      value: `${t.throughputOverheadPct.on} % (${rounds}; app CPU ${t.appCpuMsPerLifecycle.off} → ${t.appCpuMsPerLifecycle.on} ms / lifecycle)`,
-      met: t.throughputOverheadPct.on <= 10,
+      value: `${overhead('on')} (${rounds}; app CPU ${t.appCpuMsPerLifecycle.off} → ${t.appCpuMsPerLifecycle.on} ms / lifecycle)`,
+      met: (t.hostAdjustedOverheadPct?.on ?? t.throughputOverheadPct.on) <= 10,
     });
     report.targets.push({
       name: `tracing overhead on saga throughput, ${t.sampleRatio} of requests traced`,
       target: '≤ 10 %',
-      value: `${t.throughputOverheadPct.sampled} % (${rounds}; app CPU ${t.appCpuMsPerLifecycle.off} → ${t.appCpuMsPerLifecycle.sampled} ms / lifecycle)`,
-      met: t.throughputOverheadPct.sampled <= 10,
+      value: `${overhead('sampled')} (${rounds}; app CPU ${t.appCpuMsPerLifecycle.off} → ${t.appCpuMsPerLifecycle.sampled} ms / lifecycle)`,
+      met: (t.hostAdjustedOverheadPct?.sampled ?? t.throughputOverheadPct.sampled) <= 10,
     });
   }
   report.targets.push({ name: 'reservation SQL vs plain UPDATE', target: '≥ 0.5×', value: `worst level ${r1(worst)}×`, met: worst >= 0.5 });

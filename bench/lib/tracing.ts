@@ -8,9 +8,15 @@
  * side alike. Reported per round and as medians: the overhead on saga throughput of each traced
  * mode, and CPU ms per lifecycle of the app processes (api + worker + consumers), of Zipkin, and of
  * the whole machine.
+ *
+ * The host's speed drifts by more than tracing costs, so each round also gives the overhead
+ * host-adjusted (bench/lib/host-speed.ts: the Temporal server's and PostgreSQL's CPU per second as
+ * throughput at a fixed host speed).
  */
+import { hostAdjustedOverheadPct, referenceCpuMs, type HostSample } from './host-speed';
 import type { LoadResult } from './loadgen';
 import { closedLoop } from './loadgen';
+import { median } from './stats';
 import type { TuningBench } from './tuning';
 
 export type TracingMode = 'off' | 'on' | 'sampled';
@@ -54,16 +60,16 @@ export interface TracingComparison {
   rounds: Record<TracingMode, TracingRun>[];
   /** medians over the rounds; overhead = 1 − traced/off throughput, in % */
   throughputOverheadPct: { on: number; sampled: number };
+  /** medians over the rounds of the overhead host-adjusted (bench/lib/host-speed.ts) (absent in results before 3 Dec) */
+  hostAdjustedOverheadPct?: { on: number; sampled: number };
   appCpuMsPerLifecycle: Record<TracingMode, number>;
   machineCpuMsPerLifecycle: Record<TracingMode, number>;
 }
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-};
 const r1 = (x: number) => Math.round(x * 10) / 10;
+
+/** A run as bench/lib/host-speed.ts takes it. */
+export const hostSample = (run: TracingRun): HostSample => ({ throughput: run.result.throughput, cpuMsPerLifecycle: run.byProcessCpuMs });
 
 export async function compareTracing(
   bench: TuningBench,
@@ -95,6 +101,7 @@ export async function compareTracing(
   // back to the bench's default: untraced
   await bench.restartApps(['api', 'worker', 'consumers'], {}, env.off);
   const overhead = (mode: TracingMode) => r1(median(rounds.map((r) => (1 - r[mode].result.throughput / r.off.result.throughput) * 100)));
+  const adjusted = (mode: 'on' | 'sampled') => r1(median(rounds.map((r) => hostAdjustedOverheadPct(hostSample(r[mode]), hostSample(r.off))!)));
   const per = (pick: (run: TracingRun) => number) => Object.fromEntries(MODES.map((m) => [m, r1(median(rounds.map((r) => pick(r[m]))))])) as Record<TracingMode, number>;
   return {
     concurrency: clients,
@@ -104,6 +111,7 @@ export async function compareTracing(
     warmUpSeconds: WARM_UP_SECONDS,
     rounds,
     throughputOverheadPct: { on: overhead('on'), sampled: overhead('sampled') },
+    hostAdjustedOverheadPct: { on: adjusted('on'), sampled: adjusted('sampled') },
     appCpuMsPerLifecycle: per((run) => run.appCpuMs),
     machineCpuMsPerLifecycle: per((run) => run.machineCpuMs),
   };
@@ -133,18 +141,25 @@ export function tracingMarkdown(t: TracingComparison | undefined): string[] {
   const lines = [
     `**Tracing on vs off** (saga, closed loop at ${t.concurrency} clients, ${t.seconds} s per run${t.warmUpSeconds ? ` after ${t.warmUpSeconds} s of warm-up` : ''}; api, worker and consumers restarted with OTEL_TRACES_EXPORTER=none (off), then =zipkin into the bench stack's Zipkin recording every request (on) or a sample (OTEL_TRACES_SAMPLER_ARG=${t.sampleRatio}${t.sampledExportDelayMs ? `, sent every ${t.sampledExportDelayMs / 1000} s as in production: OTEL_BSP_SCHEDULE_DELAY=${t.sampledExportDelayMs}` : ''}); ${t.rounds.length} interleaved round${t.rounds.length > 1 ? 's' : ''}, order rotating)`,
     '',
-    '| round | off: lifecycles/s | on: lifecycles/s (Δ) | sampled: lifecycles/s (Δ) | app CPU ms / lifecycle (off / on / sampled) | Zipkin CPU ms / lifecycle (on) | machine CPU ms / lifecycle (off / on / sampled) | load average (off; on; sampled) |',
-    '|---|---|---|---|---|---|---|---|',
+    '| round | off: lifecycles/s | on: lifecycles/s (Δ) | sampled: lifecycles/s (Δ) | host-adjusted Δ (on / sampled) | Temporal server + PostgreSQL CPU ms / lifecycle (off / on / sampled) | app CPU ms / lifecycle (off / on / sampled) | Zipkin CPU ms / lifecycle (on) | machine CPU ms / lifecycle (off / on / sampled) | load average (off; on; sampled) |',
+    '|---|---|---|---|---|---|---|---|---|---|',
   ];
+  const adjusted = (run: TracingRun, off: TracingRun) => {
+    const a = hostAdjustedOverheadPct(hostSample(run), hostSample(off));
+    return a === undefined ? '–' : `${a > 0 ? '-' : '+'}${Math.abs(a)} %`;
+  };
+  const reference = (r: Record<TracingMode, TracingRun>) => MODES.map((m) => referenceCpuMs(r[m].byProcessCpuMs) ?? '–').join(' / ');
   t.rounds.forEach((r, i) => {
     lines.push(
-      `| ${i + 1} | ${r.off.result.throughput} | ${r.on.result.throughput} (${delta(r.on, r.off)}) | ${r.sampled.result.throughput} (${delta(r.sampled, r.off)}) | ${r.off.appCpuMs} / ${r.on.appCpuMs} / ${r.sampled.appCpuMs} | ${r.on.zipkinCpuMs} | ${r.off.machineCpuMs} / ${r.on.machineCpuMs} / ${r.sampled.machineCpuMs} | ${r.off.loadAverage}; ${r.on.loadAverage}; ${r.sampled.loadAverage} |`,
+      `| ${i + 1} | ${r.off.result.throughput} | ${r.on.result.throughput} (${delta(r.on, r.off)}) | ${r.sampled.result.throughput} (${delta(r.sampled, r.off)}) | ${adjusted(r.on, r.off)} / ${adjusted(r.sampled, r.off)} | ${reference(r)} | ${r.off.appCpuMs} / ${r.on.appCpuMs} / ${r.sampled.appCpuMs} | ${r.on.zipkinCpuMs} | ${r.off.machineCpuMs} / ${r.on.machineCpuMs} / ${r.sampled.machineCpuMs} | ${r.off.loadAverage}; ${r.on.loadAverage}; ${r.sampled.loadAverage} |`,
     );
   });
   const cpu = (c: Record<TracingMode, number>) => `${c.off} / ${c.on} / ${c.sampled} ms`;
   lines.push(
     '',
-    `Median overhead on saga throughput: **${t.throughputOverheadPct.on} %** with every request traced, **${t.throughputOverheadPct.sampled} %** with ${t.sampleRatio} of them; app CPU per lifecycle (off / on / sampled) ${cpu(t.appCpuMsPerLifecycle)}, whole machine ${cpu(t.machineCpuMsPerLifecycle)}.`,
+    `Median overhead on saga throughput: **${t.throughputOverheadPct.on} %** with every request traced, **${t.throughputOverheadPct.sampled} %** with ${t.sampleRatio} of them` +
+      (t.hostAdjustedOverheadPct ? `; host-adjusted (the Temporal server's and PostgreSQL's CPU per second as throughput at a fixed host speed, bench/lib/host-speed.ts): **${t.hostAdjustedOverheadPct.on} %** and **${t.hostAdjustedOverheadPct.sampled} %**` : '') +
+      `; app CPU per lifecycle (off / on / sampled) ${cpu(t.appCpuMsPerLifecycle)}, whole machine ${cpu(t.machineCpuMsPerLifecycle)}.`,
   );
   return lines;
 }

@@ -6,6 +6,7 @@
  */
 import type { Lifecycle, LoadResult } from './loadgen';
 import { closedLoop } from './loadgen';
+import { median } from './stats';
 
 export type AppName = 'api' | 'worker' | 'consumers';
 
@@ -52,12 +53,6 @@ export interface TuningRun {
   concurrency: number;
   pairs: TuningPair[];
 }
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-};
 
 /** Δ throughput of each pair, in %. */
 export function pairDeltas(run: TuningRun): number[] {
