@@ -41,7 +41,7 @@ import { hostAdjustedOverheadPct, type HostSample } from './lib/host-speed';
 import { profileMarkdown, summarizeProfile } from './lib/cpuprofile';
 import { waitDrained } from './lib/lag';
 import { closedLoop, type Lifecycle } from './lib/loadgen';
-import { median } from './lib/stats';
+import { median, signedPct } from './lib/stats';
 
 const repo = resolve(__dirname, '..');
 const SECONDS = Number(process.env.PROFILE_SECONDS || 20);
@@ -297,14 +297,12 @@ function againstFirstTree(runs: RunResult[]): string[] {
       if (!base) continue;
       const a = hostAdjustedOverheadPct(hostSample(run), hostSample(base));
       if (a !== undefined) adjusted.push(-a);
-      pairs.push(`#${run.pair} ${signed((run.throughput / base.throughput - 1) * 100)}; ${a === undefined ? '–' : signed(-a)}`);
+      pairs.push(`#${run.pair} ${signedPct((run.throughput / base.throughput - 1) * 100)}; ${a === undefined ? '–' : signedPct(-a)}`);
     }
-    lines.push(`- ${tree.name}: ${pairs.join(' · ')}${adjusted.length ? `; host-adjusted median ${signed(median(adjusted))}` : ''}`);
+    lines.push(`- ${tree.name}: ${pairs.join(' · ')}${adjusted.length ? `; host-adjusted median ${signedPct(median(adjusted))}` : ''}`);
   }
   return [...lines, ''];
 }
-
-const signed = (pct: number) => `${pct >= 0 ? '+' : ''}${Math.round(pct * 10) / 10} %`;
 
 function report(runs: RunResult[]): string {
   const procs = Object.keys(runs[0]?.cpuMsPerLifecycle ?? {});

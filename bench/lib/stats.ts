@@ -23,6 +23,9 @@ export function median(xs: number[]): number {
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
+/** A change in % with its sign and one decimal: "+4.5 %", "-1.1 %". */
+export const signedPct = (pct: number): string => `${pct >= 0 ? '+' : ''}${Math.round(pct * 10) / 10} %`;
+
 export function summarize(samples: number[]): Summary {
   const sorted = [...samples].sort((a, b) => a - b);
   const round = (x: number) => Math.round(x * 10) / 10;

@@ -16,7 +16,7 @@
 import { hostAdjustedOverheadPct, referenceCpuMs, type HostSample } from './host-speed';
 import type { LoadResult } from './loadgen';
 import { closedLoop } from './loadgen';
-import { median } from './stats';
+import { median, signedPct } from './stats';
 import type { TuningBench } from './tuning';
 
 export type TracingMode = 'off' | 'on' | 'sampled';
@@ -146,7 +146,7 @@ export function tracingMarkdown(t: TracingComparison | undefined): string[] {
   ];
   const adjusted = (run: TracingRun, off: TracingRun) => {
     const a = hostAdjustedOverheadPct(hostSample(run), hostSample(off));
-    return a === undefined ? '–' : `${a > 0 ? '-' : '+'}${Math.abs(a)} %`;
+    return a === undefined ? '–' : signedPct(-a);
   };
   const reference = (r: Record<TracingMode, TracingRun>) => MODES.map((m) => referenceCpuMs(r[m].byProcessCpuMs) ?? '–').join(' / ');
   t.rounds.forEach((r, i) => {
